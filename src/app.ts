@@ -1,0 +1,94 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppConfig } from './config'
+import type { Database } from './db/database'
+import type { AppEnv } from './env'
+import { allowedMethodsFinder } from './lib/allowed-methods'
+import { ApiError, errorEnvelope } from './lib/errors'
+import { tenantOf } from './lib/tenant'
+import { metadataRoutes } from './routes/metadata'
+import { serviceRoutes } from './routes/services'
+
+export interface AppOptions {
+  db: Database
+  config: AppConfig
+}
+
+/** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (decisions 1.1). */
+export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** The API, identical on every runtime; the entry decides which database it talks to. */
+export function createApp({ db, config }: AppOptions) {
+  const app = new Hono<AppEnv>()
+
+  app.use(async (c, next) => {
+    const given = c.req.header('X-Request-Id')
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+    c.set('requestId', requestId)
+    c.set('db', db)
+    c.set('config', config)
+    c.header('X-Request-Id', requestId)
+    await next()
+    // decisions 1.2: JSON is always sent with its charset.
+    if (c.res.headers.get('Content-Type') === 'application/json') {
+      c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
+    }
+  })
+
+  app.use(async (c, next) => {
+    c.set('tenant', tenantOf(c.req.header('ContactCenterId'), c.req.header('GroupId')))
+    await next()
+  })
+
+  app.use(
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError(
+          'payload_too_large',
+          `the request body is larger than ${config.bodyLimitBytes} bytes`,
+        )
+      },
+    }),
+  )
+
+  for (const prefix of PATH_PREFIXES) {
+    app.route(prefix, serviceRoutes)
+    app.route(prefix, metadataRoutes)
+  }
+
+  const allowedMethods = allowedMethodsFinder(app as unknown as Hono<never>)
+
+  app.notFound((c) => {
+    const allow = allowedMethods(c.req.path)
+    const error = allow.length ? new ApiError('method_not_allowed') : new ApiError('not_found')
+    if (allow.length) c.header('Allow', allow.join(', '))
+    return c.json(errorEnvelope(requestInfo(c), error), error.status)
+  })
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorEnvelope(requestInfo(c), err), err.status)
+    // Log the route pattern, never the path, query or body: they carry personal data (decisions 4.5).
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        request_id: c.get('requestId'),
+        method: c.req.method,
+        route: c.req.routePath,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown',
+      }),
+    )
+    const error = new ApiError('internal_error')
+    return c.json(errorEnvelope(requestInfo(c), error), error.status)
+  })
+
+  return app
+}
+
+export type App = ReturnType<typeof createApp>
+
+function requestInfo(c: { req: { method: string; path: string }; get: (key: 'requestId') => string }) {
+  return { method: c.req.method, path: c.req.path, requestId: c.get('requestId') ?? crypto.randomUUID() }
+}

@@ -1,0 +1,27 @@
+/** Settings every runtime reads from its own environment (Node: process.env; Workers: vars). */
+export interface AppConfig {
+  /** Largest accepted request body in bytes (decisions 1.4). */
+  bodyLimitBytes: number
+  /** Most items a list returns (decisions 5.11). */
+  listLimit: number
+}
+
+export const DEFAULT_CONFIG: AppConfig = {
+  bodyLimitBytes: 1024 * 1024,
+  listLimit: 1000,
+}
+
+function positiveInteger(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`)
+  return n
+}
+
+/** Reads BODY_LIMIT_BYTES and LIST_LIMIT; anything unset keeps its default. */
+export function configFromEnv(env: Record<string, string | undefined>): AppConfig {
+  return {
+    bodyLimitBytes: positiveInteger(env.BODY_LIMIT_BYTES, 'BODY_LIMIT_BYTES', DEFAULT_CONFIG.bodyLimitBytes),
+    listLimit: positiveInteger(env.LIST_LIMIT, 'LIST_LIMIT', DEFAULT_CONFIG.listLimit),
+  }
+}

@@ -1,0 +1,42 @@
+import { type SQL, sql } from 'drizzle-orm'
+import { ApiError } from '../lib/errors'
+import type { Database, Statement } from './database'
+import { GUARD_CODES, type GuardCode } from './schema'
+
+/**
+ * A precondition inside a write batch: when `violation` holds, the insert selects a row, the CHECK
+ * constraint named `code` on `guard` rejects it and the whole batch rolls back (architecture, "Storage").
+ */
+export function guard(db: Database, code: GuardCode, violation: SQL): Statement {
+  return db.run(sql`INSERT INTO guard (code) SELECT ${code} WHERE ${violation}`) as unknown as Statement
+}
+
+const GUARD_FAILURE = /CHECK constraint failed: ([a-z_]+)/
+
+/** The guard code behind a failed batch, looking through wrapper errors (Drizzle, libSQL, Hrana). */
+export function guardCodeOf(error: unknown): GuardCode | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = GUARD_FAILURE.exec(e.message)?.[1]
+    if (code && (GUARD_CODES as readonly string[]).includes(code)) return code as GuardCode
+  }
+  return undefined
+}
+
+/**
+ * Runs statements as one atomic batch (one round trip); a failed guard becomes its ApiError, with the
+ * message given for its code when there is one.
+ */
+export async function runBatch(
+  db: Database,
+  statements: Statement[],
+  messages: Partial<Record<GuardCode, string>> = {},
+): Promise<unknown[]> {
+  if (statements.length === 0) return []
+  try {
+    return await db.batch(statements as [Statement, ...Statement[]])
+  } catch (error) {
+    const code = guardCodeOf(error)
+    if (code) throw new ApiError(code, messages[code])
+    throw error
+  }
+}

@@ -1,0 +1,122 @@
+import { and, eq, inArray, type SQL, type SQLWrapper } from 'drizzle-orm'
+import type { ExtensionWrite } from '../extensions/body'
+import type { ExtensionValidator } from '../extensions/records'
+import type { Database, Statement } from './database'
+import { extensionRecords, type OwnerKind } from './schema'
+
+/** Statements that replace one extension's whole value for one owner (decisions 6.4). */
+export function replaceExtension(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerId: number | SQL,
+  write: ExtensionWrite,
+  options: { ownerIsNew?: boolean } = {},
+): Statement[] {
+  const extension = write.validator.definition.name.toLowerCase()
+  const statements: Statement[] = []
+  if (!options.ownerIsNew) {
+    statements.push(
+      db
+        .delete(extensionRecords)
+        .where(
+          and(
+            eq(extensionRecords.tenant, tenant),
+            eq(extensionRecords.ownerKind, ownerKind),
+            eq(extensionRecords.ownerId, ownerId),
+            eq(extensionRecords.extension, extension),
+          ),
+        ),
+    )
+  }
+  if (write.records.length) {
+    statements.push(
+      db.insert(extensionRecords).values(
+        write.records.map((record) => ({
+          tenant,
+          ownerKind,
+          ownerId,
+          extension,
+          recordKey: record.recordKey,
+          data: record.data,
+        })),
+      ),
+    )
+  }
+  return statements
+}
+
+/** Deletes every extension record of the owners selected by `ownerIds` (a list or a subquery). */
+export function deleteOwnerRecords(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerIds: number[] | SQLWrapper,
+): Statement {
+  return db
+    .delete(extensionRecords)
+    .where(
+      and(
+        eq(extensionRecords.tenant, tenant),
+        eq(extensionRecords.ownerKind, ownerKind),
+        inArray(extensionRecords.ownerId, ownerIds),
+      ),
+    )
+}
+
+/** Records of the named extensions (lowercased) of the selected owners, in insertion order. */
+export function recordsQuery(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerIds: number[] | SQLWrapper,
+  extensionKeys: string[],
+) {
+  return db
+    .select({
+      ownerId: extensionRecords.ownerId,
+      extension: extensionRecords.extension,
+      data: extensionRecords.data,
+    })
+    .from(extensionRecords)
+    .where(
+      and(
+        eq(extensionRecords.tenant, tenant),
+        eq(extensionRecords.ownerKind, ownerKind),
+        inArray(extensionRecords.ownerId, ownerIds),
+        inArray(extensionRecords.extension, extensionKeys.length ? extensionKeys : ['']),
+      ),
+    )
+    .orderBy(extensionRecords.id)
+}
+
+export type RecordRow = { ownerId: number; extension: string; data: Record<string, unknown> }
+
+/**
+ * The requested extensions of each owner as they are emitted: a multi-valued one is an array (`[]`
+ * when it has no record); a single-valued one is its record, or omitted (decisions 5.10).
+ */
+export function extensionsByOwner(
+  rows: RecordRow[],
+  requested: ExtensionValidator[],
+): (ownerId: number) => Record<string, unknown> {
+  const byOwner = new Map<number, Map<string, Record<string, unknown>[]>>()
+  for (const row of rows) {
+    const owner = byOwner.get(row.ownerId) ?? new Map<string, Record<string, unknown>[]>()
+    byOwner.set(row.ownerId, owner)
+    const list = owner.get(row.extension)
+    if (list) list.push(row.data)
+    else owner.set(row.extension, [row.data])
+  }
+  return (ownerId) => {
+    const result: Record<string, unknown> = {}
+    const owner = byOwner.get(ownerId)
+    for (const validator of requested) {
+      const { name, multiValued } = validator.definition
+      const records = owner?.get(name.toLowerCase())
+      if (multiValued) result[name] = records ?? []
+      else if (records?.length) result[name] = records[0]
+    }
+    return result
+  }
+}

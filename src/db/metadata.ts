@@ -1,0 +1,141 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { ExtensionValidator } from '../extensions/records'
+import { ApiError } from '../lib/errors'
+import { guard } from './batch'
+import type { Database, Statement } from './database'
+import { extensionSchemas, type OwnerKind, tenantState } from './schema'
+
+export type ServerMode = 'production' | 'maintenance'
+type SchemaRow = typeof extensionSchemas.$inferSelect
+
+/** What a request needs to know about its tenant before it writes: schemas, their version, the mode. */
+export class TenantMetadata {
+  readonly version: number
+  readonly mode: ServerMode
+  private readonly byKind = new Map<OwnerKind, Map<string, ExtensionValidator>>()
+
+  constructor(version: number, mode: ServerMode, schemas: SchemaRow[]) {
+    this.version = version
+    this.mode = mode
+    for (const row of schemas) {
+      const named = this.byKind.get(row.ownerKind) ?? new Map<string, ExtensionValidator>()
+      this.byKind.set(row.ownerKind, named)
+      named.set(row.nameKey, compiled(row))
+    }
+  }
+
+  /** The validator of a registered extension, matched case-insensitively (decisions 6.5). */
+  extension(kind: OwnerKind, name: string): ExtensionValidator | undefined {
+    return this.byKind.get(kind)?.get(name.toLowerCase())
+  }
+
+  /** Throws 503 when the tenant is in maintenance (decisions 8.2); writes re-check it in their batch. */
+  assertProduction(): void {
+    if (this.mode === 'maintenance') throw new ApiError('maintenance_mode')
+  }
+}
+
+// Schemas are immutable (created or deleted, never changed) and their ids are never reused, so a
+// compiled validator can be kept for the life of the isolate.
+const validators = new Map<number, ExtensionValidator>()
+function compiled(row: SchemaRow): ExtensionValidator {
+  let validator = validators.get(row.id)
+  if (!validator) {
+    validator = new ExtensionValidator(row)
+    validators.set(row.id, validator)
+  }
+  return validator
+}
+
+/** The two queries that read a tenant's metadata; put them in the request's own read batch. */
+export function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]) {
+  return [
+    db
+      .select({ version: tenantState.metadataVersion, mode: tenantState.mode })
+      .from(tenantState)
+      .where(eq(tenantState.tenant, tenant)),
+    db
+      .select()
+      .from(extensionSchemas)
+      .where(and(eq(extensionSchemas.tenant, tenant), inArray(extensionSchemas.ownerKind, kinds))),
+  ] as const
+}
+
+export function metadataFromRows(
+  stateRows: { version: number; mode: ServerMode }[],
+  schemaRows: SchemaRow[],
+): TenantMetadata {
+  const state = stateRows[0]
+  return new TenantMetadata(state?.version ?? 0, state?.mode ?? 'production', schemaRows)
+}
+
+/** One round trip: the metadata a write validates against. */
+export async function loadMetadata(
+  db: Database,
+  tenant: string,
+  kinds: OwnerKind[],
+): Promise<TenantMetadata> {
+  const [stateRows, schemaRows] = await db.batch(metadataQueries(db, tenant, kinds))
+  return metadataFromRows(stateRows, schemaRows)
+}
+
+/**
+ * First statements of a write batch: the schemas it validated against are still the current ones, and
+ * (for data operations) the tenant is not in maintenance. Both were read earlier, so both are advisory
+ * until asserted here.
+ */
+export function metadataGuards(
+  db: Database,
+  tenant: string,
+  metadata: TenantMetadata,
+  options: { requireProduction: boolean },
+): Statement[] {
+  const statements = [
+    guard(
+      db,
+      'metadata_changed',
+      sql`coalesce((SELECT ${tenantState.metadataVersion} FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant}), 0) <> ${metadata.version}`,
+    ),
+  ]
+  if (options.requireProduction) statements.push(productionGuard(db, tenant))
+  return statements
+}
+
+export function productionGuard(db: Database, tenant: string): Statement {
+  return guard(
+    db,
+    'maintenance_mode',
+    sql`EXISTS (SELECT 1 FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant} AND ${tenantState.mode} = 'maintenance')`,
+  )
+}
+
+/** Every schema change bumps the tenant's version, so writes validated against old schemas fail. */
+export function bumpMetadataVersion(db: Database, tenant: string): Statement {
+  return db
+    .insert(tenantState)
+    .values({ tenant, metadataVersion: 1 })
+    .onConflictDoUpdate({
+      target: tenantState.tenant,
+      set: { metadataVersion: sql`${tenantState.metadataVersion} + 1` },
+    })
+}
+
+/**
+ * Runs a write against freshly read metadata. When a schema changed between the read and the write
+ * batch (its `metadata_changed` guard fired), nothing was written: read again and retry.
+ */
+export async function writeWithMetadata<T>(
+  db: Database,
+  tenant: string,
+  kinds: OwnerKind[],
+  write: (metadata: TenantMetadata) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const metadata = await loadMetadata(db, tenant, kinds)
+    try {
+      return await write(metadata)
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === 'metadata_changed') || attempt === 3) throw error
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Client, createClient } from '@libsql/client'
+import { drizzle } from 'drizzle-orm/libsql'
+import { migrate } from 'drizzle-orm/libsql/migrator'
+import type { Database } from './database'
+import * as schema from './schema'
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+/**
+ * Opens the database of the Node and Deno entries: an embedded file (`file:`), or a libSQL server
+ * (`libsql://`, `http(s)://`, `ws(s)://`). A local file gets WAL with synchronous=NORMAL: durable
+ * across process crashes, one fsync per checkpoint rather than per commit.
+ */
+export async function openDatabase(
+  url: string,
+  authToken?: string,
+  wrap: (client: Client) => Client = (client) => client,
+): Promise<{ client: Client; db: Database }> {
+  if (url.startsWith('file:')) {
+    const path = url.slice('file:'.length).split('?')[0]
+    if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
+  }
+  const client = createClient({ url, authToken })
+  if (url.startsWith('file:')) {
+    await client.execute('PRAGMA journal_mode = WAL')
+    await client.execute('PRAGMA synchronous = NORMAL')
+    await client.execute('PRAGMA busy_timeout = 5000')
+  }
+  const wrapped = wrap(client)
+  return { client: wrapped, db: drizzle(wrapped, { schema }) }
+}
+
+/** Applies the committed migrations in `drizzle/` (never `push`). */
+export async function applyMigrations(db: Database): Promise<void> {
+  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+}

@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** A "long or string" business attribute value, stored as JSON so its type survives (decisions 5.2). */
+export type LongOrString = number | string
+
+/** An event as it is emitted under `started` / `completed`: event fields only, in emission order. */
+export type EventJson = Record<string, string | number>
+
+export const OWNER_KINDS = ['service', 'state', 'task', 'profile'] as const
+export type OwnerKind = (typeof OWNER_KINDS)[number]
+
+/**
+ * Error codes a write batch can fail with. Each is a named CHECK constraint on `guard`, so a guard
+ * statement (`INSERT INTO guard SELECT '<code>' WHERE <violation>`) aborts the whole batch with a
+ * message that names the code (architecture, "Storage").
+ */
+export const GUARD_CODES = [
+  'metadata_changed',
+  'maintenance_mode',
+  'service_not_found',
+  'state_not_found',
+  'task_not_found',
+  'already_completed',
+  'service_completed',
+  'state_completed',
+  'invalid_state_reference',
+  'extension_not_found',
+  'name_taken',
+  'profile_not_found',
+  'record_not_found',
+  'customer_exists',
+  'schema_in_use',
+  'attribute_in_use',
+  'identification_key_not_found',
+  'unique_key_violation',
+  'key_values_not_unique',
+] as const
+export type GuardCode = (typeof GUARD_CODES)[number]
+
+/** Never holds a row: every insert that selects a row fails on the CHECK named after its code. */
+export const guard = sqliteTable('guard', { code: text('code').notNull() }, (t) =>
+  GUARD_CODES.map((code) => check(code, sql`${t.code} <> ${sql.raw(`'${code}'`)}`)),
+)
+
+/** Per-tenant state shared by every instance: schema version (for cached metadata) and server mode. */
+export const tenantState = sqliteTable('tenant_state', {
+  tenant: text('tenant').primaryKey(),
+  metadataVersion: integer('metadata_version').notNull().default(0),
+  mode: text('mode', { enum: ['production', 'maintenance'] })
+    .notNull()
+    .default('production'),
+})
+
+export const services = sqliteTable(
+  'services',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    customerId: text('customer_id'),
+    contactKey: text('contact_key'),
+    serviceType: text('service_type', { mode: 'json' }).$type<LongOrString>().notNull(),
+    estDuration: integer('est_duration'),
+    started: text('started', { mode: 'json' }).$type<EventJson>().notNull(),
+    completed: text('completed', { mode: 'json' }).$type<EventJson>(),
+  },
+  (t) => [
+    index('services_customer').on(t.tenant, t.customerId, t.id),
+    index('services_contact_key').on(t.tenant, t.contactKey, t.id),
+  ],
+)
+
+export const states = sqliteTable(
+  'states',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id),
+    stateType: text('state_type', { mode: 'json' }).$type<LongOrString>().notNull(),
+    previousStateId: integer('previous_state_id'),
+    estDuration: integer('est_duration'),
+    started: text('started', { mode: 'json' }).$type<EventJson>().notNull(),
+    completed: text('completed', { mode: 'json' }).$type<EventJson>(),
+  },
+  (t) => [index('states_service').on(t.tenant, t.serviceId, t.id)],
+)
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => services.id),
+    stateId: integer('state_id'),
+    taskType: text('task_type', { mode: 'json' }).$type<LongOrString>().notNull(),
+    estDuration: integer('est_duration'),
+    started: text('started', { mode: 'json' }).$type<EventJson>().notNull(),
+    completed: text('completed', { mode: 'json' }).$type<EventJson>(),
+  },
+  (t) => [index('tasks_service').on(t.tenant, t.serviceId, t.id)],
+)
+
+/** One attribute of an extension schema, as stored (normalised: lowercase type, real JSON types). */
+export interface StoredAttribute {
+  name: string
+  type: AttributeType
+  length?: number
+  mandatory?: boolean
+  default?: string | number | boolean
+}
+export const ATTRIBUTE_TYPES = [
+  'boolean',
+  'string',
+  'integer',
+  'long',
+  'double',
+  'date',
+  'datetime',
+  'currency',
+] as const
+export type AttributeType = (typeof ATTRIBUTE_TYPES)[number]
+
+export const extensionSchemas = sqliteTable(
+  'extension_schemas',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    ownerKind: text('owner_kind', { enum: OWNER_KINDS }).notNull(),
+    name: text('name').notNull(),
+    /** Lowercased name: schema names are unique and matched case-insensitively (decisions 6.5). */
+    nameKey: text('name_key').notNull(),
+    multiValued: integer('multi_valued', { mode: 'boolean' }).notNull(),
+    attributes: text('attributes', { mode: 'json' }).$type<StoredAttribute[]>().notNull(),
+    unique: text('unique_attributes', { mode: 'json' }).$type<string[]>(),
+  },
+  (t) => [uniqueIndex('extension_schemas_name').on(t.tenant, t.ownerKind, t.nameKey)],
+)
+
+/**
+ * Every extension record of every owner. `recordKey` makes the database enforce the rules:
+ * '' for a single-valued extension (one record per owner), JSON of the unique attributes' values for
+ * a multi-valued extension with `unique`, NULL otherwise (SQLite lets NULLs repeat in a unique index).
+ */
+export const extensionRecords = sqliteTable(
+  'extension_records',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    ownerKind: text('owner_kind', { enum: OWNER_KINDS }).notNull(),
+    ownerId: integer('owner_id').notNull(),
+    extension: text('extension').notNull(),
+    recordKey: text('record_key'),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('extension_records_key').on(t.tenant, t.ownerKind, t.ownerId, t.extension, t.recordKey),
+  ],
+)

@@ -1,0 +1,191 @@
+import { and, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { byCompletion, type Json, serviceJson, stateJson, taskJson } from '../representation'
+import type { ServiceReadOptions } from '../schemas/query'
+import { requestedExtensions } from '../schemas/query'
+import { guard } from './batch'
+import type { Database, Statement } from './database'
+import { deleteOwnerRecords, extensionsByOwner, recordsQuery } from './extension-records'
+import { metadataFromRows, metadataQueries } from './metadata'
+import { services, states, tasks } from './schema'
+
+/**
+ * The id of the service inserted earlier in the same batch. The batch holds the write lock, so the
+ * AUTOINCREMENT counter cannot move under it; `last_insert_rowid()` would, after the next insert.
+ */
+export const NEW_SERVICE_ID = sql`(SELECT seq FROM sqlite_sequence WHERE name = 'services')`
+
+export function thisService(tenant: string, id: number): SQL {
+  return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
+}
+
+/** Guards: the service exists in this tenant (404), and is not completed (409 with `code`). */
+export function serviceExists(db: Database, tenant: string, id: number): Statement {
+  return guard(
+    db,
+    'service_not_found',
+    sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)})`,
+  )
+}
+
+export function serviceNotCompleted(
+  db: Database,
+  tenant: string,
+  id: number,
+  code: 'already_completed' | 'service_completed',
+): Statement {
+  return guard(
+    db,
+    code,
+    sql`EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)} AND ${services.completed} IS NOT NULL)`,
+  )
+}
+
+/**
+ * Completes the still-active states and tasks of a service with the service's timestamp only
+ * (decisions 5.8).
+ */
+export function cascadeCompletion(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  timestamp: string,
+): Statement[] {
+  return [
+    db
+      .update(states)
+      .set({ completed: { timestamp } })
+      .where(and(eq(states.tenant, tenant), eq(states.serviceId, serviceId), isNull(states.completed))),
+    db
+      .update(tasks)
+      .set({ completed: { timestamp } })
+      .where(and(eq(tasks.tenant, tenant), eq(tasks.serviceId, serviceId), isNull(tasks.completed))),
+  ]
+}
+
+/** Deletes a service with its states, tasks and all their extension records. */
+export function deleteServiceStatements(
+  db: Database,
+  tenant: string,
+  serviceIds: number[] | SQLWrapper,
+): Statement[] {
+  const stateIds = db
+    .select({ id: states.id })
+    .from(states)
+    .where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds)))
+  const taskIds = db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds)))
+  return [
+    deleteOwnerRecords(db, tenant, 'task', taskIds),
+    deleteOwnerRecords(db, tenant, 'state', stateIds),
+    deleteOwnerRecords(db, tenant, 'service', serviceIds),
+    db.delete(tasks).where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds))),
+    db.delete(states).where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds))),
+    db.delete(services).where(and(eq(services.tenant, tenant), inArray(services.id, serviceIds))),
+  ]
+}
+
+export type ServiceFilter = 'all' | 'active' | 'completed'
+
+function completionFilter(filter: ServiceFilter): SQL | undefined {
+  if (filter === 'active') return isNull(services.completed)
+  if (filter === 'completed') return sql`${services.completed} IS NOT NULL`
+  return undefined
+}
+
+/** Which services a read selects. */
+export type ServiceSelection =
+  | { by: 'id'; id: number }
+  | { by: 'customer'; customerId: string; filter: ServiceFilter }
+  | { by: 'contact_key'; contactKey: string; filter: ServiceFilter }
+
+function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
+  switch (selection.by) {
+    case 'id':
+      return thisService(tenant, selection.id)
+    case 'customer':
+      return and(
+        eq(services.tenant, tenant),
+        eq(services.customerId, selection.customerId),
+        completionFilter(selection.filter),
+      ) as SQL
+    case 'contact_key':
+      // Anonymous services only: an associated service leaves the anonymous list (decisions 5.9).
+      return and(
+        eq(services.tenant, tenant),
+        eq(services.contactKey, selection.contactKey),
+        isNull(services.customerId),
+        completionFilter(selection.filter),
+      ) as SQL
+  }
+}
+
+/**
+ * Reads services with what the flags ask for, in one batch (one round trip): metadata, the services
+ * (the most recent `limit`), their states, tasks and requested extension records.
+ */
+export async function readServices(
+  db: Database,
+  tenant: string,
+  selection: ServiceSelection,
+  options: ServiceReadOptions,
+  limit: number,
+): Promise<{ items: Json[]; truncated: boolean }> {
+  const where = selectionWhere(tenant, selection)
+  const ids = db
+    .select({ id: services.id })
+    .from(services)
+    .where(where)
+    .orderBy(desc(services.id))
+    .limit(limit + 1)
+  const wantStates = options.active_states || options.completed_states
+  const wantTasks = options.active_tasks || options.completed_tasks
+  const extensionKeys = options.extensions.map((name) => name.toLowerCase())
+
+  const [stateRows, schemaRows, serviceRows, stateList, taskList, recordRows] = await db.batch([
+    ...metadataQueries(db, tenant, ['service']),
+    db
+      .select()
+      .from(services)
+      .where(where)
+      .orderBy(desc(services.id))
+      .limit(limit + 1),
+    db
+      .select()
+      .from(states)
+      .where(and(eq(states.tenant, tenant), wantStates ? inArray(states.serviceId, ids) : sql`0`))
+      .orderBy(states.id),
+    db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.tenant, tenant), wantTasks ? inArray(tasks.serviceId, ids) : sql`0`))
+      .orderBy(tasks.id),
+    recordsQuery(db, tenant, 'service', extensionKeys.length ? ids : [], extensionKeys),
+  ])
+
+  const metadata = metadataFromRows(stateRows, schemaRows)
+  metadata.assertProduction()
+  const requested = requestedExtensions(metadata, 'service', options.extensions)
+  const truncated = serviceRows.length > limit
+  const rows = serviceRows.slice(0, limit).reverse()
+  const extensionsOf = extensionsByOwner(recordRows, requested)
+
+  const items = rows.map((row) => {
+    const children: Record<string, Json[]> = {}
+    if (wantStates) {
+      const { active, completed } = byCompletion(stateList.filter((s) => s.serviceId === row.id))
+      const nested = (s: (typeof stateList)[number]) => stateJson(s, { topLevel: false })
+      if (options.active_states) children.active_states = active.map(nested)
+      if (options.completed_states) children.completed_states = completed.map(nested)
+    }
+    if (wantTasks) {
+      const { active, completed } = byCompletion(taskList.filter((t) => t.serviceId === row.id))
+      const nested = (t: (typeof taskList)[number]) => taskJson(t, { topLevel: false })
+      if (options.active_tasks) children.active_tasks = active.map(nested)
+      if (options.completed_tasks) children.completed_tasks = completed.map(nested)
+    }
+    return serviceJson(row, { children, extensions: extensionsOf(row.id) })
+  })
+  return { items, truncated }
+}

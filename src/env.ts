@@ -1,0 +1,13 @@
+import type { AppConfig } from './config'
+import type { Database } from './db/database'
+
+/** Hono's environment: what middleware puts on the context for handlers. */
+export interface AppEnv {
+  Variables: {
+    requestId: string
+    /** `ContactCenterId/GroupId`: every row and every query is scoped by it (decisions 8.1). */
+    tenant: string
+    db: Database
+    config: AppConfig
+  }
+}

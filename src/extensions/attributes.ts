@@ -1,0 +1,68 @@
+import * as v from 'valibot'
+import type { StoredAttribute } from '../db/schema'
+import { isIsoDate, normalizeDateTime } from '../lib/time'
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/** A valibot schema that checks one attribute value and outputs its canonical stored form (decisions 6.2). */
+export function attributeValueSchema(attribute: StoredAttribute): v.GenericSchema<unknown, unknown> {
+  switch (attribute.type) {
+    case 'boolean':
+      return v.boolean('must be a boolean')
+    case 'string':
+      return attribute.length === undefined
+        ? v.string('must be a string')
+        : v.pipe(
+            v.string('must be a string'),
+            v.maxLength(attribute.length, `must be at most ${attribute.length} characters`),
+          )
+    case 'integer':
+      return v.pipe(
+        v.number('must be a 32-bit integer'),
+        v.integer('must be a 32-bit integer'),
+        v.minValue(-2147483648, 'must be a 32-bit integer'),
+        v.maxValue(2147483647, 'must be a 32-bit integer'),
+      )
+    case 'long':
+      return v.union(
+        [
+          v.pipe(v.number(), v.safeInteger()),
+          v.pipe(
+            v.string(),
+            v.regex(/^-?\d{1,19}$/),
+            v.check((text) => {
+              const n = BigInt(text)
+              return n >= INT64_MIN && n <= INT64_MAX
+            }),
+            v.transform((text) => {
+              const n = BigInt(text)
+              return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)
+                ? Number(n)
+                : n.toString()
+            }),
+          ),
+        ],
+        'must be a 64-bit integer (a JSON number up to 2^53-1, or a decimal string)',
+      )
+    case 'double':
+      return v.pipe(v.number('must be a number'), v.finite('must be a number'))
+    case 'date':
+      return v.pipe(v.string('must be a date YYYY-MM-DD'), v.check(isIsoDate, 'must be a date YYYY-MM-DD'))
+    case 'datetime':
+      return v.pipe(
+        v.string('must be an ISO 8601 date-time'),
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
+          const normalized = normalizeDateTime(dataset.value)
+          if (normalized !== undefined) return normalized
+          addIssue({ message: 'must be an ISO 8601 date-time with Z or an offset' })
+          return NEVER
+        }),
+      )
+    case 'currency':
+      return v.union(
+        [v.pipe(v.number(), v.finite(), v.transform(String)), v.pipe(v.string(), v.regex(/^-?\d+(\.\d+)?$/))],
+        'must be a decimal number or decimal string',
+      )
+  }
+}

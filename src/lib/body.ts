@@ -1,0 +1,37 @@
+import type { Context } from 'hono'
+import { ApiError } from './errors'
+
+export type JsonObject = Record<string, unknown>
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+async function readJson(c: Context, emptyAs?: unknown): Promise<unknown> {
+  const text = await c.req.text()
+  if (text.trim() === '') {
+    if (emptyAs !== undefined) return emptyAs
+    throw new ApiError('invalid_json', 'the request body is empty')
+  }
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ApiError('invalid_json', 'the request body is not valid JSON')
+  }
+}
+
+/** A JSON object body; an empty body is `{}` where every field is optional (decisions 1.6). */
+export async function readJsonObject(c: Context, options: { emptyIsObject: boolean }): Promise<JsonObject> {
+  const body = await readJson(c, options.emptyIsObject ? {} : undefined)
+  if (!isJsonObject(body)) throw new ApiError('invalid_json', 'the request body must be a JSON object')
+  return body
+}
+
+/** A JSON object or array body (an extension value). */
+export async function readJsonValue(c: Context): Promise<unknown> {
+  const body = await readJson(c)
+  if (typeof body !== 'object' || body === null) {
+    throw new ApiError('invalid_json', 'the request body must be a JSON object or array')
+  }
+  return body
+}

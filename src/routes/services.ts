@@ -1,0 +1,206 @@
+import { sql } from 'drizzle-orm'
+import { type Context, Hono } from 'hono'
+import type * as v from 'valibot'
+import { runBatch } from '../db/batch'
+import { replaceExtension } from '../db/extension-records'
+import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
+import { services } from '../db/schema'
+import {
+  cascadeCompletion,
+  deleteServiceStatements,
+  NEW_SERVICE_ID,
+  readServices,
+  type ServiceFilter,
+  type ServiceSelection,
+  serviceExists,
+  serviceNotCompleted,
+  thisService,
+} from '../db/services'
+import type { AppEnv } from '../env'
+import { parseEventBody, parseExtensionWrite } from '../extensions/body'
+import { readJsonObject, readJsonValue } from '../lib/body'
+import { ApiError } from '../lib/errors'
+import { nowIso } from '../lib/time'
+import { parseOrThrow } from '../lib/validate'
+import {
+  AssociateServiceBody,
+  EndEventBody,
+  eventFields,
+  eventJson,
+  StartServiceBody,
+} from '../schemas/events'
+import { contactKey, customerId } from '../schemas/fields'
+import { parseId, parseQuery, ServiceReadQuery } from '../schemas/query'
+
+const START_FIELDS = Object.keys(StartServiceBody.pipe[0].entries)
+const END_FIELDS = Object.keys(EndEventBody.entries)
+const ASSOCIATE_FIELDS = Object.keys(AssociateServiceBody.entries)
+const EVENT_FIELD_NAMES = Object.keys(eventFields)
+
+export const serviceRoutes = new Hono<AppEnv>()
+
+/** Service lists: every representation flag applies; at most `listLimit` items (decisions 5.11). */
+async function listServices(c: Context<AppEnv>, selection: ServiceSelection) {
+  const options = parseQuery(ServiceReadQuery, c.req.query())
+  const { items, truncated } = await readServices(
+    c.var.db,
+    c.var.tenant,
+    selection,
+    options,
+    c.var.config.listLimit,
+  )
+  if (truncated) c.header('X-Result-Truncated', 'true')
+  return c.json(items)
+}
+
+function pathParam<S extends v.GenericSchema>(schema: S, value: string | undefined, name: string) {
+  return parseOrThrow(schema, value, 'invalid_parameter', name) as v.InferOutput<S>
+}
+
+// Registered before `/services/:id/…` so that `anonymous` is never taken for an id.
+for (const [suffix, filter] of [
+  ['', 'all'],
+  ['/active', 'active'],
+  ['/completed', 'completed'],
+] as const satisfies readonly (readonly [string, ServiceFilter])[]) {
+  serviceRoutes.get(`/services/anonymous/:contact_key${suffix}`, (c) =>
+    listServices(c, {
+      by: 'contact_key',
+      contactKey: pathParam(contactKey, c.req.param('contact_key'), 'contact_key'),
+      filter,
+    }),
+  )
+  serviceRoutes.get(`/customers/:customer_id/services${suffix}`, (c) =>
+    listServices(c, {
+      by: 'customer',
+      customerId: pathParam(customerId, c.req.param('customer_id'), 'customer_id'),
+      filter,
+    }),
+  )
+}
+
+serviceRoutes.post('/services/start', async (c) => {
+  const { db, tenant } = c.var
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const serviceId = await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
+    const guards = metadataGuards(db, tenant, metadata, { requireProduction: true })
+    const results = await runBatch(db, [
+      ...guards,
+      db
+        .insert(services)
+        .values({
+          tenant,
+          customerId: fields.customer_id ?? null,
+          contactKey: fields.contact_key ?? null,
+          serviceType: fields.service_type,
+          estDuration: fields.est_duration ?? null,
+          started: eventJson(fields, nowIso()),
+        })
+        .returning({ id: services.id }),
+      ...extensions.flatMap((write) =>
+        replaceExtension(db, tenant, 'service', NEW_SERVICE_ID, write, { ownerIsNew: true }),
+      ),
+    ])
+    return (results[guards.length] as { id: number }[])[0].id
+  })
+  return c.json({ service_id: serviceId })
+})
+
+serviceRoutes.post('/services/:id/end', async (c) => {
+  const { db, tenant } = c.var
+  const id = parseId(c.req.param('id'), 'service_id')
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
+    const completed = eventJson(fields, nowIso())
+    await runBatch(db, [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      serviceExists(db, tenant, id),
+      serviceNotCompleted(db, tenant, id, 'already_completed'),
+      db.update(services).set({ completed }).where(thisService(tenant, id)),
+      ...cascadeCompletion(db, tenant, id, String(completed.timestamp)),
+      ...extensions.flatMap((write) => replaceExtension(db, tenant, 'service', id, write)),
+    ])
+  })
+  return c.body(null, 204)
+})
+
+serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
+  const { db, tenant } = c.var
+  const customer = pathParam(customerId, c.req.param('customer_id'), 'customer_id')
+  const id = parseId(c.req.param('id'), 'service_id')
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(
+      body,
+      ASSOCIATE_FIELDS,
+      AssociateServiceBody,
+      metadata,
+      'service',
+    )
+    if (fields.customer_id !== undefined && fields.customer_id !== customer) {
+      throw new ApiError('validation_failed', undefined, [
+        { path: 'customer_id', message: 'must equal the customer id of the path' },
+      ])
+    }
+    // Only the event fields the body names change; the others of `started` stay (json_patch merges).
+    const startedPatch = eventJson(fields)
+    const hasEventFields = EVENT_FIELD_NAMES.some((name) => name in fields)
+    await runBatch(db, [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      serviceExists(db, tenant, id),
+      db
+        .update(services)
+        .set({
+          customerId: customer,
+          ...(fields.service_type !== undefined ? { serviceType: fields.service_type } : {}),
+          ...(fields.est_duration !== undefined ? { estDuration: fields.est_duration } : {}),
+          ...(hasEventFields
+            ? { started: sql`json_patch(${services.started}, ${JSON.stringify(startedPatch)})` }
+            : {}),
+        })
+        .where(thisService(tenant, id)),
+      ...extensions.flatMap((write) => replaceExtension(db, tenant, 'service', id, write)),
+    ])
+  })
+  return c.body(null, 204)
+})
+
+serviceRoutes.get('/services/:id', async (c) => {
+  const id = parseId(c.req.param('id'), 'service_id')
+  const options = parseQuery(ServiceReadQuery, c.req.query())
+  const { items } = await readServices(c.var.db, c.var.tenant, { by: 'id', id }, options, 1)
+  if (!items.length) throw new ApiError('service_not_found', `service ${id} does not exist`)
+  return c.json(items[0])
+})
+
+serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
+  const { db, tenant } = c.var
+  const id = parseId(c.req.param('id'), 'service_id')
+  const value = await readJsonValue(c)
+  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+    metadata.assertProduction()
+    const write = parseExtensionWrite(metadata, 'service', c.req.param('name'), value)
+    await runBatch(db, [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      serviceExists(db, tenant, id),
+      ...replaceExtension(db, tenant, 'service', id, write),
+    ])
+  })
+  return c.body(null, 204)
+})
+
+serviceRoutes.delete('/services/:id', async (c) => {
+  const { db, tenant } = c.var
+  const id = parseId(c.req.param('id'), 'service_id')
+  await runBatch(db, [
+    productionGuard(db, tenant),
+    serviceExists(db, tenant, id),
+    ...deleteServiceStatements(db, tenant, [id]),
+  ])
+  return c.body(null, 204)
+})

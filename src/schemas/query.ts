@@ -1,0 +1,91 @@
+import * as v from 'valibot'
+import type { TenantMetadata } from '../db/metadata'
+import type { OwnerKind } from '../db/schema'
+import type { ExtensionValidator } from '../extensions/records'
+import { ApiError } from '../lib/errors'
+import { parseOrThrow } from '../lib/validate'
+
+/** `true`/`false`, case-insensitive; absent is false; anything else is 400 (decisions 5.11). */
+const flag = v.optional(
+  v.pipe(
+    v.string(),
+    v.toLowerCase(),
+    v.picklist(['true', 'false'], 'must be true or false'),
+    v.transform((value) => value === 'true'),
+  ),
+  'false',
+)
+
+/** A comma list (URL-encoded commas arrive decoded); empty items are ignored. */
+export const commaList = v.optional(
+  v.pipe(
+    v.string(),
+    v.transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ),
+  '',
+)
+
+export const ServiceReadQuery = v.object({
+  active_states: flag,
+  completed_states: flag,
+  active_tasks: flag,
+  completed_tasks: flag,
+  extensions: commaList,
+})
+export type ServiceReadOptions = v.InferOutput<typeof ServiceReadQuery>
+
+export const StateReadQuery = v.object({
+  active_tasks: flag,
+  completed_tasks: flag,
+  extensions: commaList,
+  state_types: commaList,
+})
+
+export const TaskReadQuery = v.object({
+  extensions: commaList,
+  task_types: commaList,
+  state_id: v.optional(
+    v.pipe(v.string(), v.regex(/^[1-9]\d{0,15}$/, 'must be a positive integer'), v.transform(Number)),
+  ),
+})
+
+export function parseQuery<S extends v.GenericSchema>(
+  schema: S,
+  query: Record<string, string>,
+): v.InferOutput<S> {
+  return parseOrThrow(schema, query, 'invalid_parameter')
+}
+
+/** A path id: a positive decimal integer (decisions 2.2). */
+export function parseId(value: string | undefined, name: string): number {
+  if (value === undefined || !/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ApiError('invalid_parameter', `${name} must be a positive integer`, [
+      { path: name, message: 'must be a positive integer' },
+    ])
+  }
+  return Number(value)
+}
+
+/** The validators of the extensions named in `extensions=`; an unregistered one is 400 (decisions 5.11). */
+export function requestedExtensions(
+  metadata: TenantMetadata,
+  kind: OwnerKind,
+  names: string[],
+): ExtensionValidator[] {
+  const validators: ExtensionValidator[] = []
+  for (const name of names) {
+    const validator = metadata.extension(kind, name)
+    if (!validator) {
+      throw new ApiError('unknown_extension', `no ${kind} extension named "${name}" is registered`, [
+        { path: 'extensions', message: `names an unregistered ${kind} extension` },
+      ])
+    }
+    if (!validators.includes(validator)) validators.push(validator)
+  }
+  return validators
+}
