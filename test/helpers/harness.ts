@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../src/app'
+import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
+import { applyMigrations, openDatabase } from '../../src/db/node'
+import { type ApiClient, apiClient } from './api'
+import { countingClient } from './counting-client'
+
+/**
+ * A fresh migrated database in a temporary folder and the app over it, for one test file: files
+ * never share data. `db` is the same Drizzle handle the app uses, for asserting database state.
+ */
+export async function createHarness(config: Partial<AppConfig> = {}) {
+  const folder = mkdtempSync(join(tmpdir(), 'context-edge-test-'))
+  let counter: ReturnType<typeof countingClient>['state'] | undefined
+  const { client, db } = await openDatabase(`file:${join(folder, 'test.db')}`, undefined, (raw) => {
+    const wrapped = countingClient(raw)
+    counter = wrapped.state
+    return wrapped.client
+  })
+  await applyMigrations(db)
+  const app = createApp({ db, config: { ...DEFAULT_CONFIG, ...config } })
+  const counts = counter as NonNullable<typeof counter>
+  const api: ApiClient = apiClient((request) => app.fetch(request))
+  return {
+    api,
+    /** The app's own fetch, for requests the api helper cannot express (streams, raw headers). */
+    fetch: (request: Request) => Promise.resolve(app.fetch(request)),
+    db,
+    client,
+    counter: counts,
+    /** Round trips made by `action`. */
+    async roundTripsOf(action: () => Promise<unknown>): Promise<number> {
+      const before = counts.roundTrips
+      await action()
+      return counts.roundTrips - before
+    },
+    close() {
+      client.close()
+      rmSync(folder, { recursive: true, force: true })
+    },
+  }
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>
