@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords, services } from '../src/db/schema'
-import { FEEDBACK, SATISFACTION } from './helpers/fixtures'
-import { createHarness, type Harness } from './helpers/harness'
+import { extensionRecords, services } from '../../src/db/schema'
+import { FEEDBACK, SATISFACTION } from '../helpers/fixtures'
+import { createHarness, type Harness } from '../helpers/harness'
 
 let h: Harness
 

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords, extensionSchemas, tenantState } from '../src/db/schema'
-import { FEEDBACK, SATISFACTION } from './helpers/fixtures'
-import { createHarness, type Harness } from './helpers/harness'
+import { extensionRecords, extensionSchemas, tenantState } from '../../src/db/schema'
+import { FEEDBACK, SATISFACTION } from '../helpers/fixtures'
+import { createHarness, type Harness } from '../helpers/harness'
 
 let h: Harness
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { services } from '../src/db/schema'
-import { ERROR_CODES } from '../src/lib/errors'
-import { FEEDBACK, SATISFACTION, SEED_END_BODY } from './helpers/fixtures'
-import { createHarness, type Harness } from './helpers/harness'
+import { services } from '../../src/db/schema'
+import { ERROR_CODES } from '../../src/lib/errors'
+import { FEEDBACK, SATISFACTION, SEED_END_BODY } from '../helpers/fixtures'
+import { createHarness, type Harness } from '../helpers/harness'
 
 let h: Harness
 beforeAll(async () => {

@@ -1,0 +1,44 @@
+/**
+ * The workerd version of `harness.ts` (the workerd project aliases one to the other): the same app,
+ * built inside workerd over `@libsql/client/web`, on a fresh migrated database of the development
+ * libSQL server, so every API test also runs over real HTTP where requests truly interleave.
+ */
+import { createClient } from '@libsql/client/web'
+import { drizzle } from 'drizzle-orm/libsql/web'
+import { inject } from 'vitest'
+import { createApp } from '../../src/app'
+import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
+import * as schema from '../../src/db/schema'
+import { apiClient } from './api'
+import { countingClient } from './counting-client'
+
+export async function createHarness(config: Partial<AppConfig> = {}) {
+  const base = inject('libsqlUrl')
+  const created = await fetch(`${base}/dev/databases`, { method: 'POST' })
+  const { name, url } = (await created.json()) as { name: string; url: string }
+  const { client, state } = countingClient(createClient({ url }))
+  const db = drizzle(client, { schema })
+  const app = createApp({ db, config: { ...DEFAULT_CONFIG, ...config } })
+  /** Round trips as the server counts them: pipeline POSTs to this file's database. */
+  async function pipelines(): Promise<number> {
+    const response = await fetch(`${base}/dev/databases/${name}/stats`)
+    return ((await response.json()) as { pipelines: number }).pipelines
+  }
+  return {
+    api: apiClient((request) => app.fetch(request)),
+    fetch: (request: Request) => Promise.resolve(app.fetch(request)),
+    db,
+    client,
+    counter: state,
+    async roundTripsOf(action: () => Promise<unknown>): Promise<number> {
+      const before = await pipelines()
+      await action()
+      return (await pipelines()) - before
+    },
+    close() {
+      client.close()
+    },
+  }
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>
