@@ -1,0 +1,321 @@
+import { createClient } from '@libsql/client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LibsqlServer, startLibsqlServer } from '../../scripts/libsql-server/server'
+
+let server: LibsqlServer
+
+beforeAll(async () => {
+  server = await startLibsqlServer({ database: ':memory:', streamIdleMs: 300, lockWaitMs: 2000 })
+  const client = createClient({ url: server.url })
+  await client.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL CHECK (v <> 'bad'))")
+  client.close()
+})
+afterAll(() => server.close())
+
+/** One raw Hrana pipeline POST; answers the HTTP status and parsed body. */
+async function pipeline(body: unknown, path = '/v2/pipeline') {
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return { status: response.status, body: (await response.json()) as any }
+}
+
+const text = (value: string) => ({ type: 'text', value })
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('requests of @libsql/client', () => {
+  it('executes statements and round-trips every value type', async () => {
+    const client = createClient({ url: server.url })
+    const result = await client.execute({
+      sql: 'SELECT ? AS i, ? AS f, ? AS s, ? AS b, ? AS n',
+      args: [42, 2.5, 'text', new Uint8Array([1, 2]), null],
+    })
+    expect(result.rows[0].i).toBe(42)
+    expect(result.rows[0].f).toBe(2.5)
+    expect(result.rows[0].s).toBe('text')
+    expect(new Uint8Array(result.rows[0].b as ArrayBuffer)).toEqual(new Uint8Array([1, 2]))
+    expect(result.rows[0].n).toBeNull()
+    const big = createClient({ url: server.url, intMode: 'bigint' })
+    expect((await big.execute({ sql: 'SELECT ? AS i', args: [9007199254740993n] })).rows[0].i).toBe(
+      9007199254740993n,
+    )
+    const named = await client.execute({ sql: 'SELECT :a + @b AS s', args: { a: 1, b: 2 } })
+    expect(named.rows[0].s).toBe(3)
+    client.close()
+    big.close()
+  })
+
+  it('runs a batch atomically: a failing statement leaves nothing, seen through a second client', async () => {
+    const writer = createClient({ url: server.url })
+    const reader = createClient({ url: server.url })
+    await expect(
+      writer.batch([
+        { sql: 'INSERT INTO t (v) VALUES (?)', args: ['first'] },
+        { sql: 'INSERT INTO t (v) VALUES (?)', args: ['bad'] },
+      ]),
+    ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_CHECK' })
+    expect((await reader.execute("SELECT count(*) AS n FROM t WHERE v = 'first'")).rows[0].n).toBe(0)
+    const results = await writer.batch([
+      { sql: 'INSERT INTO t (v) VALUES (?) RETURNING id', args: ['kept'] },
+      "SELECT v FROM t WHERE v = 'kept'",
+    ])
+    expect(results[0].rows).toHaveLength(1)
+    expect(results[0].rowsAffected).toBe(1)
+    expect(results[1].rows[0].v).toBe('kept')
+    writer.close()
+    reader.close()
+  })
+
+  it('supports executeMultiple (sequence) and interactive transactions', async () => {
+    const client = createClient({ url: server.url })
+    await client.executeMultiple("INSERT INTO t (v) VALUES ('seq1'); INSERT INTO t (v) VALUES ('seq2');")
+    const tx = await client.transaction('write')
+    await tx.execute("INSERT INTO t (v) VALUES ('tx')")
+    expect((await tx.execute("SELECT count(*) AS n FROM t WHERE v = 'tx'")).rows[0].n).toBe(1)
+    await tx.rollback()
+    expect(
+      (await client.execute("SELECT count(*) AS n FROM t WHERE v IN ('seq1','seq2','tx')")).rows[0].n,
+    ).toBe(2)
+    client.close()
+  })
+})
+
+describe('the protocol', () => {
+  it('evaluates batch conditions: ok, error, not, and, or, is_autocommit', async () => {
+    const step = (sql: string, condition?: unknown) => ({
+      stmt: { sql },
+      ...(condition ? { condition } : {}),
+    })
+    const { status, body } = await pipeline({
+      baton: null,
+      requests: [
+        {
+          type: 'batch',
+          batch: {
+            steps: [
+              step('SELECT 1'),
+              step('SELECT nonsense FROM nowhere'),
+              step('SELECT 3', { type: 'ok', step: 1 }),
+              step('SELECT 4', { type: 'error', step: 1 }),
+              step('SELECT 5', { type: 'not', cond: { type: 'ok', step: 2 } }),
+              step('SELECT 6', {
+                type: 'and',
+                conds: [
+                  { type: 'ok', step: 0 },
+                  { type: 'error', step: 1 },
+                ],
+              }),
+              step('SELECT 7', { type: 'or', conds: [{ type: 'ok', step: 2 }, { type: 'is_autocommit' }] }),
+            ],
+          },
+        },
+        { type: 'close' },
+      ],
+    })
+    expect(status).toBe(200)
+    const { step_results, step_errors } = body.results[0].response.result
+    expect(step_results.map((r: any) => r?.rows[0][0].value ?? null)).toEqual([
+      '1',
+      null,
+      null,
+      '4',
+      '5',
+      '6',
+      '7',
+    ])
+    expect(step_errors[1]).toMatchObject({ code: 'SQLITE_ERROR' })
+    expect(body.baton).toBeNull()
+  })
+
+  it('stores and closes SQL texts, describes statements and reports autocommit', async () => {
+    const first = await pipeline({
+      baton: null,
+      requests: [
+        { type: 'store_sql', sql_id: 1, sql: 'SELECT ? AS x' },
+        { type: 'execute', stmt: { sql_id: 1, args: [text('stored')] } },
+        { type: 'describe', sql: 'SELECT id, v FROM t WHERE v = :v' },
+        { type: 'get_autocommit' },
+        { type: 'execute', stmt: { sql: 'BEGIN' } },
+        { type: 'get_autocommit' },
+        { type: 'execute', stmt: { sql: 'ROLLBACK' } },
+      ],
+    })
+    const [, executed, described, autocommit, , inTx] = first.body.results.map((r: any) => r.response)
+    expect(executed.result.rows).toEqual([[text('stored')]])
+    expect(described.result).toMatchObject({
+      params: [{ name: ':v' }],
+      cols: [{ name: 'id' }, { name: 'v' }],
+      is_readonly: true,
+    })
+    expect(autocommit.is_autocommit).toBe(true)
+    expect(inTx.is_autocommit).toBe(false)
+    const second = await pipeline({
+      baton: first.body.baton,
+      requests: [
+        { type: 'close_sql', sql_id: 1 },
+        { type: 'execute', stmt: { sql_id: 1 } },
+        { type: 'close' },
+      ],
+    })
+    expect(second.body.results[1]).toMatchObject({ type: 'error', error: { code: 'SQL_NOT_FOUND' } })
+  })
+
+  it('answers malformed requests clearly and stays up', async () => {
+    expect((await pipeline('{not json')).status).toBe(400)
+    expect((await pipeline({ baton: null })).status).toBe(400)
+    expect((await pipeline({ baton: 'forged', requests: [] })).status).toBe(400)
+    const bad = await pipeline({
+      baton: null,
+      requests: [
+        { type: 'explode' },
+        { type: 'execute', stmt: { sql: 'SELECT ?', args: [{ type: 'integer', value: 'x' }] } },
+        { type: 'execute', stmt: {} },
+        {
+          type: 'batch',
+          batch: { steps: [{ stmt: { sql: 'SELECT 1' }, condition: { type: 'ok', step: 5 } }] },
+        },
+        'nonsense',
+        { type: 'close' },
+      ],
+    })
+    expect(bad.status).toBe(200)
+    expect(bad.body.results.map((r: any) => r.type)).toEqual([
+      'error',
+      'error',
+      'error',
+      'error',
+      'error',
+      'ok',
+    ])
+    expect(bad.body.results[0].error.code).toBe('PROTOCOL_ERROR')
+    expect((await fetch(`${server.url}/v2/pipeline`, { method: 'GET' })).status).toBe(405)
+    expect((await fetch(`${server.url}/nowhere`)).status).toBe(404)
+    const client = createClient({ url: server.url })
+    expect((await client.execute('SELECT 42 AS answer')).rows[0].answer).toBe(42)
+    client.close()
+  })
+})
+
+describe('isolation between streams', () => {
+  it('makes another stream wait for an open transaction instead of running inside it', async () => {
+    const a = await pipeline({
+      baton: null,
+      requests: [
+        { type: 'execute', stmt: { sql: 'BEGIN' } },
+        { type: 'execute', stmt: { sql: "INSERT INTO t (v) VALUES ('a-uncommitted')" } },
+      ],
+    })
+    const client = createClient({ url: server.url })
+    let bDone = false
+    const b = client.execute("SELECT count(*) AS n FROM t WHERE v = 'a-uncommitted'").then((r) => {
+      bDone = true
+      return r.rows[0].n
+    })
+    await sleep(100)
+    expect(bDone).toBe(false)
+    await pipeline({
+      baton: a.body.baton,
+      requests: [{ type: 'execute', stmt: { sql: 'COMMIT' } }, { type: 'close' }],
+    })
+    expect(await b).toBe(1)
+    client.close()
+  })
+
+  it("keeps stream B's committed write when stream A expires and its transaction is rolled back", async () => {
+    // A abandons an open transaction: it never commits and never closes.
+    await pipeline({
+      baton: null,
+      requests: [
+        { type: 'execute', stmt: { sql: 'BEGIN' } },
+        { type: 'execute', stmt: { sql: "INSERT INTO t (v) VALUES ('abandoned')" } },
+      ],
+    })
+    const client = createClient({ url: server.url })
+    // B waits for A's transaction, then commits once A expired (streamIdleMs = 300).
+    await client.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['b-committed'] }], 'write')
+    const rows = (await client.execute("SELECT v FROM t WHERE v IN ('abandoned', 'b-committed')")).rows
+    expect(rows.map((r) => r.v)).toEqual(['b-committed'])
+    await sleep(400)
+    expect((await client.execute("SELECT count(*) AS n FROM t WHERE v = 'b-committed'")).rows[0].n).toBe(1)
+    client.close()
+  })
+
+  it('rolls back a transaction a client abandons', async () => {
+    const client = createClient({ url: server.url })
+    const tx = await client.transaction('write')
+    await tx.execute("INSERT INTO t (v) VALUES ('never-committed')")
+    // The client walks away; after the stream expires another client sees nothing and can write.
+    const other = createClient({ url: server.url })
+    await other.execute("INSERT INTO t (v) VALUES ('after-abandon')")
+    expect((await other.execute("SELECT count(*) AS n FROM t WHERE v = 'never-committed'")).rows[0].n).toBe(0)
+    await expect(tx.commit()).rejects.toThrow()
+    client.close()
+    other.close()
+  })
+
+  it('fails with SQLITE_BUSY when the wait is longer than allowed', async () => {
+    const strict = await startLibsqlServer({ database: ':memory:', streamIdleMs: 5000, lockWaitMs: 100 })
+    try {
+      const opened = await fetch(`${strict.url}/v2/pipeline`, {
+        method: 'POST',
+        body: JSON.stringify({ baton: null, requests: [{ type: 'execute', stmt: { sql: 'BEGIN' } }] }),
+      })
+      expect(opened.status).toBe(200)
+      const client = createClient({ url: strict.url })
+      await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'SQLITE_BUSY' })
+      client.close()
+    } finally {
+      await strict.close()
+    }
+  })
+})
+
+describe('authentication and databases', () => {
+  it('requires the bearer token when one is set', async () => {
+    const guarded = await startLibsqlServer({ database: ':memory:', authToken: 's3cret' })
+    try {
+      await expect(createClient({ url: guarded.url }).execute('SELECT 1')).rejects.toThrow()
+      await expect(
+        createClient({ url: guarded.url, authToken: 'wrong' }).execute('SELECT 1'),
+      ).rejects.toThrow()
+      const ok = createClient({ url: guarded.url, authToken: 's3cret' })
+      expect((await ok.execute('SELECT 1 AS one')).rows[0].one).toBe(1)
+      ok.close()
+    } finally {
+      await guarded.close()
+    }
+  })
+
+  it('creates separate databases on request and counts their pipelines', async () => {
+    const prepared: string[] = []
+    const multi = await startLibsqlServer({
+      database: ':memory:',
+      prepareDatabase: async (url) => {
+        prepared.push(url)
+        const client = createClient({ url })
+        await client.execute('CREATE TABLE only_here (x)')
+        client.close()
+      },
+    })
+    try {
+      const { name, url } = (await (
+        await fetch(`${multi.url}/dev/databases`, { method: 'POST' })
+      ).json()) as {
+        name: string
+        url: string
+      }
+      expect(prepared).toEqual([url])
+      const client = createClient({ url })
+      const before = multi.pipelines(name)
+      await client.execute('INSERT INTO only_here VALUES (1)')
+      expect(multi.pipelines(name) - before).toBe(1)
+      const main = createClient({ url: multi.url })
+      await expect(main.execute('SELECT * FROM only_here')).rejects.toThrow(/no such table/)
+      client.close()
+      main.close()
+    } finally {
+      await multi.close()
+    }
+  })
+})
