@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
@@ -36,6 +37,21 @@ export function createApp({ db, config }: AppOptions) {
       c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
     }
   })
+
+  if (config.apiTokens.length) {
+    // Hono compares hashes of the tokens in constant time; every failure is our 401 envelope.
+    const refuse = (): never => {
+      throw new ApiError('unauthorized', 'a valid Authorization: Bearer token is required')
+    }
+    app.use(
+      bearerAuth({
+        token: config.apiTokens,
+        noAuthenticationHeader: { message: refuse },
+        invalidAuthenticationHeader: { message: refuse },
+        invalidToken: { message: refuse },
+      }),
+    )
+  }
 
   app.use(async (c, next) => {
     c.set('tenant', tenantOf(c.req.header('ContactCenterId'), c.req.header('GroupId')))

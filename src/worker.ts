@@ -11,6 +11,8 @@ import * as schema from './db/schema'
  */
 export interface WorkerEnv extends Env {
   DATABASE_AUTH_TOKEN?: string
+  /** Secret: comma-separated bearer tokens; required by the deploy workflow. */
+  API_TOKENS?: string
   BODY_LIMIT_BYTES?: string
   LIST_LIMIT?: string
 }

@@ -4,7 +4,6 @@ export interface ApiResponse {
   status: number
   headers: Headers
   /** Parsed JSON body, or undefined when the body is empty. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API sent
   body: any
   text: string
 }
@@ -46,7 +45,6 @@ export function apiClient(fetcher: (request: Request) => Response | Promise<Resp
 
 export type ApiClient = ReturnType<typeof apiClient>
 
-// biome-ignore lint/suspicious/noExplicitAny: an envelope under test, checked field by field
 function assertEnvelope(method: string, path: string, status: number, body: any) {
   const problem = (what: string) => new Error(`${method} ${path} → ${status}: ${what}`)
   if (typeof body !== 'object' || body === null) throw problem('error without a JSON envelope')
