@@ -1,0 +1,18 @@
+/**
+ * `npm run db:migrate`: applies the committed migrations in drizzle/ to the database named by
+ * DATABASE_URL (+ DATABASE_AUTH_TOKEN): a Turso database, a branch database, or a local one.
+ */
+import { applyMigrations, openDatabase } from '../src/db/node'
+
+const url = process.env.DATABASE_URL
+if (!url) {
+  console.error('DATABASE_URL is not set (Turso calls it TURSO_DATABASE_URL)')
+  process.exit(1)
+}
+const { client, db } = await openDatabase(url, process.env.DATABASE_AUTH_TOKEN || undefined)
+try {
+  await applyMigrations(db)
+  console.log('migrations applied')
+} finally {
+  client.close()
+}
