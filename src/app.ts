@@ -9,6 +9,8 @@ import { ApiError, errorEnvelope } from './lib/errors'
 import { tenantOf } from './lib/tenant'
 import { metadataRoutes } from './routes/metadata'
 import { serviceRoutes } from './routes/services'
+import { stateRoutes } from './routes/states'
+import { taskRoutes } from './routes/tasks'
 
 export interface AppOptions {
   db: Database
@@ -71,7 +73,10 @@ export function createApp({ db, config }: AppOptions) {
   )
 
   for (const prefix of PATH_PREFIXES) {
+    // Services first: `/services/anonymous/…` must win over `/services/:id/…`.
     app.route(prefix, serviceRoutes)
+    app.route(prefix, stateRoutes)
+    app.route(prefix, taskRoutes)
     app.route(prefix, metadataRoutes)
   }
 

@@ -40,3 +40,11 @@ export async function runBatch(
     throw error
   }
 }
+
+/**
+ * The id of the row inserted into `table` earlier in the same batch. The batch holds the write lock,
+ * so the AUTOINCREMENT counter cannot move under it; `last_insert_rowid()` would, after the next insert.
+ */
+export function insertedId(table: 'services' | 'states' | 'tasks' | 'profiles'): SQL {
+  return sql`(SELECT seq FROM sqlite_sequence WHERE name = ${table})`
+}

@@ -8,12 +8,6 @@ import { deleteOwnerRecords, extensionsByOwner, recordsQuery } from './extension
 import { metadataFromRows, metadataQueries } from './metadata'
 import { services, states, tasks } from './schema'
 
-/**
- * The id of the service inserted earlier in the same batch. The batch holds the write lock, so the
- * AUTOINCREMENT counter cannot move under it; `last_insert_rowid()` would, after the next insert.
- */
-export const NEW_SERVICE_ID = sql`(SELECT seq FROM sqlite_sequence WHERE name = 'services')`
-
 export function thisService(tenant: string, id: number): SQL {
   return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
 }

@@ -1,14 +1,13 @@
 import { sql } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import type * as v from 'valibot'
-import { runBatch } from '../db/batch'
+import { insertedId, runBatch } from '../db/batch'
 import { replaceExtension } from '../db/extension-records'
 import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
 import { services } from '../db/schema'
 import {
   cascadeCompletion,
   deleteServiceStatements,
-  NEW_SERVICE_ID,
   readServices,
   type ServiceFilter,
   type ServiceSelection,
@@ -100,7 +99,7 @@ serviceRoutes.post('/services/start', async (c) => {
         })
         .returning({ id: services.id }),
       ...extensions.flatMap((write) =>
-        replaceExtension(db, tenant, 'service', NEW_SERVICE_ID, write, { ownerIsNew: true }),
+        replaceExtension(db, tenant, 'service', insertedId('services'), write, { ownerIsNew: true }),
       ),
     ])
     return (results[guards.length] as { id: number }[])[0].id

@@ -1,0 +1,244 @@
+import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { ApiError } from '../lib/errors'
+import { byCompletion, type Json, stateJson, taskJson } from '../representation'
+import { requestedExtensions } from '../schemas/query'
+import { guard } from './batch'
+import type { Database, Statement } from './database'
+import { extensionsByOwner, recordsQuery } from './extension-records'
+import { metadataFromRows, metadataQueries } from './metadata'
+import { type LongOrString, services, states, tasks } from './schema'
+import { type ServiceFilter, thisService } from './services'
+
+function thisState(tenant: string, serviceId: number, stateId: number): SQL {
+  return and(eq(states.tenant, tenant), eq(states.serviceId, serviceId), eq(states.id, stateId)) as SQL
+}
+
+function thisTask(tenant: string, serviceId: number, taskId: number): SQL {
+  return and(eq(tasks.tenant, tenant), eq(tasks.serviceId, serviceId), eq(tasks.id, taskId)) as SQL
+}
+
+/**
+ * Guard: the state is one of this service's states. Addressed in the path, a missing one is 404
+ * `state_not_found`; referenced from a body, it is 400 `invalid_state_reference` (decisions 5.7).
+ */
+export function stateOfService(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  code: 'state_not_found' | 'invalid_state_reference',
+): Statement {
+  return guard(
+    db,
+    code,
+    sql`NOT EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)})`,
+  )
+}
+
+export function stateNotCompleted(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  code: 'already_completed' | 'state_completed',
+): Statement {
+  return guard(
+    db,
+    code,
+    sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL)`,
+  )
+}
+
+export function taskOfService(db: Database, tenant: string, serviceId: number, taskId: number): Statement {
+  return guard(
+    db,
+    'task_not_found',
+    sql`NOT EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)})`,
+  )
+}
+
+export function taskNotCompleted(db: Database, tenant: string, serviceId: number, taskId: number): Statement {
+  return guard(
+    db,
+    'already_completed',
+    sql`EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)} AND ${tasks.completed} IS NOT NULL)`,
+  )
+}
+
+export function completeState(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  completed: Json,
+) {
+  return db
+    .update(states)
+    .set({ completed: completed as Record<string, string | number> })
+    .where(thisState(tenant, serviceId, stateId))
+}
+
+export function completeTask(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  taskId: number,
+  completed: Json,
+) {
+  return db
+    .update(tasks)
+    .set({ completed: completed as Record<string, string | number> })
+    .where(thisTask(tenant, serviceId, taskId))
+}
+
+/**
+ * Values a type filter token matches: `7` matches the integer 7 and the string "7"; any other token
+ * matches that string (decisions 5.2: types keep the JSON type they were sent with).
+ */
+export function typeCandidates(tokens: string[]): LongOrString[] {
+  return tokens.flatMap((token) => (/^-?\d{1,15}$/.test(token) ? [Number(token), token] : [token]))
+}
+
+function completion(column: typeof states.completed | typeof tasks.completed, filter: ServiceFilter) {
+  if (filter === 'active') return isNull(column)
+  if (filter === 'completed') return sql`${column} IS NOT NULL`
+  return undefined
+}
+
+export interface StateQuery {
+  serviceId: number
+  stateId?: number
+  filter: ServiceFilter
+  types: string[]
+  activeTasks: boolean
+  completedTasks: boolean
+  extensions: string[]
+}
+
+/**
+ * States of one service with their tasks and extensions, in one batch (one round trip). A missing
+ * service is 404; a missing state (when `stateId` is given) answers an empty list.
+ */
+export async function readStates(
+  db: Database,
+  tenant: string,
+  query: StateQuery,
+  limit: number,
+): Promise<{ items: Json[]; truncated: boolean }> {
+  const where = and(
+    eq(states.tenant, tenant),
+    eq(states.serviceId, query.serviceId),
+    query.stateId !== undefined ? eq(states.id, query.stateId) : undefined,
+    completion(states.completed, query.filter),
+    query.types.length ? inArray(states.stateType, typeCandidates(query.types)) : undefined,
+  )
+  const ids = db
+    .select({ id: states.id })
+    .from(states)
+    .where(where)
+    .orderBy(desc(states.id))
+    .limit(limit + 1)
+  const wantTasks = query.activeTasks || query.completedTasks
+  const extensionKeys = query.extensions.map((name) => name.toLowerCase())
+
+  const [stateRows, schemaRows, serviceRows, stateList, taskList, recordRows] = await db.batch([
+    ...metadataQueries(db, tenant, ['state']),
+    db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
+    db
+      .select()
+      .from(states)
+      .where(where)
+      .orderBy(desc(states.id))
+      .limit(limit + 1),
+    db
+      .select()
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.tenant, tenant),
+          eq(tasks.serviceId, query.serviceId),
+          wantTasks ? inArray(tasks.stateId, ids) : sql`0`,
+        ),
+      )
+      .orderBy(tasks.id),
+    recordsQuery(db, tenant, 'state', extensionKeys.length ? ids : [], extensionKeys),
+  ])
+
+  const metadata = metadataFromRows(stateRows, schemaRows)
+  metadata.assertProduction()
+  const requested = requestedExtensions(metadata, 'state', query.extensions)
+  if (!serviceRows.length) throw notFound(query.serviceId)
+  const extensionsOf = extensionsByOwner(recordRows, requested)
+  const rows = stateList.slice(0, limit).reverse()
+  const items = rows.map((row) => {
+    const nested: Record<string, Json[]> = {}
+    if (wantTasks) {
+      const { active, completed } = byCompletion(taskList.filter((t) => t.stateId === row.id))
+      const task = (t: (typeof taskList)[number]) => taskJson(t, { topLevel: false })
+      if (query.activeTasks) nested.active_tasks = active.map(task)
+      if (query.completedTasks) nested.completed_tasks = completed.map(task)
+    }
+    return stateJson(row, { topLevel: true, tasks: nested, extensions: extensionsOf(row.id) })
+  })
+  return { items, truncated: stateList.length > limit }
+}
+
+export interface TaskQuery {
+  serviceId: number
+  taskId?: number
+  filter: ServiceFilter
+  types: string[]
+  stateId?: number
+  extensions: string[]
+}
+
+/** Tasks of one service with their extensions, in one batch (one round trip). */
+export async function readTasks(
+  db: Database,
+  tenant: string,
+  query: TaskQuery,
+  limit: number,
+): Promise<{ items: Json[]; truncated: boolean }> {
+  const where = and(
+    eq(tasks.tenant, tenant),
+    eq(tasks.serviceId, query.serviceId),
+    query.taskId !== undefined ? eq(tasks.id, query.taskId) : undefined,
+    query.stateId !== undefined ? eq(tasks.stateId, query.stateId) : undefined,
+    completion(tasks.completed, query.filter),
+    query.types.length ? inArray(tasks.taskType, typeCandidates(query.types)) : undefined,
+  )
+  const ids = db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(where)
+    .orderBy(desc(tasks.id))
+    .limit(limit + 1)
+  const extensionKeys = query.extensions.map((name) => name.toLowerCase())
+
+  const [stateRows, schemaRows, serviceRows, taskList, recordRows] = await db.batch([
+    ...metadataQueries(db, tenant, ['task']),
+    db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
+    db
+      .select()
+      .from(tasks)
+      .where(where)
+      .orderBy(desc(tasks.id))
+      .limit(limit + 1),
+    recordsQuery(db, tenant, 'task', extensionKeys.length ? ids : [], extensionKeys),
+  ])
+
+  const metadata = metadataFromRows(stateRows, schemaRows)
+  metadata.assertProduction()
+  const requested = requestedExtensions(metadata, 'task', query.extensions)
+  if (!serviceRows.length) throw notFound(query.serviceId)
+  const extensionsOf = extensionsByOwner(recordRows, requested)
+  const items = taskList
+    .slice(0, limit)
+    .reverse()
+    .map((row) => taskJson(row, { topLevel: true, extensions: extensionsOf(row.id) }))
+  return { items, truncated: taskList.length > limit }
+}
+
+function notFound(serviceId: number) {
+  return new ApiError('service_not_found', `service ${serviceId} does not exist`)
+}

@@ -1,0 +1,217 @@
+import { Hono } from 'hono'
+import { insertedId, runBatch } from '../db/batch'
+import { replaceExtension } from '../db/extension-records'
+import { metadataGuards, writeWithMetadata } from '../db/metadata'
+import { states } from '../db/schema'
+import { serviceExists, serviceNotCompleted } from '../db/services'
+import { completeState, readStates, stateNotCompleted, stateOfService } from '../db/states-tasks'
+import type { AppEnv } from '../env'
+import { parseEventBody, parseExtensionWrite } from '../extensions/body'
+import { readJsonObject, readJsonValue } from '../lib/body'
+import { ApiError } from '../lib/errors'
+import { nowIso } from '../lib/time'
+import { EndEventBody, eventJson, StartStateBody, TransitionBody } from '../schemas/events'
+import { parseId, parseQuery, StateReadQuery } from '../schemas/query'
+
+const START_FIELDS = Object.keys(StartStateBody.entries)
+const END_FIELDS = Object.keys(EndEventBody.entries)
+const TRANSITION_FIELDS = Object.keys(TransitionBody.entries)
+
+export const stateRoutes = new Hono<AppEnv>()
+
+stateRoutes.post('/services/:id/states/start', async (c) => {
+  const { db, tenant } = c.var
+  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const stateId = await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
+    const guards = [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      serviceExists(db, tenant, serviceId),
+      ...(fields.previous_state_id !== undefined
+        ? [stateOfService(db, tenant, serviceId, fields.previous_state_id, 'invalid_state_reference')]
+        : []),
+      serviceNotCompleted(db, tenant, serviceId, 'service_completed'),
+    ]
+    const results = await runBatch(
+      db,
+      [
+        ...guards,
+        db
+          .insert(states)
+          .values({
+            tenant,
+            serviceId,
+            stateType: fields.state_type,
+            previousStateId: fields.previous_state_id ?? null,
+            estDuration: fields.est_duration ?? null,
+            started: eventJson(fields, nowIso()),
+          })
+          .returning({ id: states.id }),
+        ...extensions.flatMap((write) =>
+          replaceExtension(db, tenant, 'state', insertedId('states'), write, { ownerIsNew: true }),
+        ),
+      ],
+      notFoundMessages(serviceId),
+    )
+    return (results[guards.length] as { id: number }[])[0].id
+  })
+  return c.json({ state_id: stateId })
+})
+
+/** Completes `from` and starts a state of `to.state_type` after it, in one atomic write. */
+stateRoutes.post('/services/:id/states/transition', async (c) => {
+  const { db, tenant } = c.var
+  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const stateId = await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(body, TRANSITION_FIELDS, TransitionBody, metadata, 'state')
+    const { from, to } = fields
+    const timestamp = fields.timestamp ?? nowIso()
+    // The common fields apply to both events; disposition belongs to the completed state only.
+    const common = eventJson({ ...fields, timestamp })
+    const guards = [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      serviceExists(db, tenant, serviceId),
+      stateOfService(db, tenant, serviceId, from.state_id, 'invalid_state_reference'),
+      serviceNotCompleted(db, tenant, serviceId, 'service_completed'),
+      stateNotCompleted(db, tenant, serviceId, from.state_id, 'state_completed'),
+    ]
+    const results = await runBatch(
+      db,
+      [
+        ...guards,
+        completeState(
+          db,
+          tenant,
+          serviceId,
+          from.state_id,
+          eventJson({ ...common, disposition: from.disposition, disposition_desc: from.disposition_desc }),
+        ),
+        db
+          .insert(states)
+          .values({
+            tenant,
+            serviceId,
+            stateType: to.state_type,
+            previousStateId: from.state_id,
+            estDuration: to.est_duration ?? null,
+            started: common,
+          })
+          .returning({ id: states.id }),
+        ...extensions.flatMap((write) =>
+          replaceExtension(db, tenant, 'state', insertedId('states'), write, { ownerIsNew: true }),
+        ),
+      ],
+      notFoundMessages(serviceId),
+    )
+    return (results[guards.length + 1] as { id: number }[])[0].id
+  })
+  return c.json({ state_id: stateId })
+})
+
+stateRoutes.post('/services/:id/states/:state_id/end', async (c) => {
+  const { db, tenant } = c.var
+  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const stateId = parseId(c.req.param('state_id'), 'state_id')
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+    metadata.assertProduction()
+    const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'state')
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        serviceExists(db, tenant, serviceId),
+        stateOfService(db, tenant, serviceId, stateId, 'state_not_found'),
+        stateNotCompleted(db, tenant, serviceId, stateId, 'already_completed'),
+        completeState(db, tenant, serviceId, stateId, eventJson(fields, nowIso())),
+        ...extensions.flatMap((write) => replaceExtension(db, tenant, 'state', stateId, write)),
+      ],
+      notFoundMessages(serviceId, stateId),
+    )
+  })
+  return c.body(null, 204)
+})
+
+stateRoutes.put('/services/:id/states/:state_id/extensions/:name', async (c) => {
+  const { db, tenant } = c.var
+  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const stateId = parseId(c.req.param('state_id'), 'state_id')
+  const value = await readJsonValue(c)
+  await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+    metadata.assertProduction()
+    const write = parseExtensionWrite(metadata, 'state', c.req.param('name'), value)
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        serviceExists(db, tenant, serviceId),
+        stateOfService(db, tenant, serviceId, stateId, 'state_not_found'),
+        ...replaceExtension(db, tenant, 'state', stateId, write),
+      ],
+      notFoundMessages(serviceId, stateId),
+    )
+  })
+  return c.body(null, 204)
+})
+
+for (const [suffix, filter] of [
+  ['', 'all'],
+  ['/active', 'active'],
+  ['/completed', 'completed'],
+] as const) {
+  stateRoutes.get(`/services/:id/states${suffix}`, async (c) => {
+    const serviceId = parseId(c.req.param('id'), 'service_id')
+    const query = parseQuery(StateReadQuery, c.req.query())
+    const { items, truncated } = await readStates(
+      c.var.db,
+      c.var.tenant,
+      {
+        serviceId,
+        filter,
+        types: query.state_types,
+        activeTasks: query.active_tasks,
+        completedTasks: query.completed_tasks,
+        extensions: query.extensions,
+      },
+      c.var.config.listLimit,
+    )
+    if (truncated) c.header('X-Result-Truncated', 'true')
+    return c.json(items)
+  })
+}
+
+stateRoutes.get('/services/:id/states/:state_id', async (c) => {
+  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const stateId = parseId(c.req.param('state_id'), 'state_id')
+  const query = parseQuery(StateReadQuery, c.req.query())
+  const { items } = await readStates(
+    c.var.db,
+    c.var.tenant,
+    {
+      serviceId,
+      stateId,
+      filter: 'all',
+      types: [],
+      activeTasks: query.active_tasks,
+      completedTasks: query.completed_tasks,
+      extensions: query.extensions,
+    },
+    1,
+  )
+  if (!items.length)
+    throw new ApiError('state_not_found', `state ${stateId} of service ${serviceId} does not exist`)
+  return c.json(items[0])
+})
+
+function notFoundMessages(serviceId: number, stateId?: number) {
+  return {
+    service_not_found: `service ${serviceId} does not exist`,
+    ...(stateId !== undefined
+      ? { state_not_found: `state ${stateId} of service ${serviceId} does not exist` }
+      : {}),
+  }
+}
