@@ -3,11 +3,14 @@ import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
-import type { AppEnv } from './env'
+import type { AppEnv, InstanceStats } from './env'
 import { allowedMethodsFinder } from './lib/allowed-methods'
 import { ApiError, errorEnvelope } from './lib/errors'
 import { tenantOf } from './lib/tenant'
+import { identificationKeyRoutes } from './routes/identification-keys'
 import { metadataRoutes } from './routes/metadata'
+import { profileRoutes } from './routes/profiles'
+import { serverRoutes } from './routes/server'
 import { serviceRoutes } from './routes/services'
 import { stateRoutes } from './routes/states'
 import { taskRoutes } from './routes/tasks'
@@ -25,6 +28,23 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 /** The API, identical on every runtime; the entry decides which database it talks to. */
 export function createApp({ db, config }: AppOptions) {
   const app = new Hono<AppEnv>()
+  const stats: InstanceStats = {
+    started: new Date().toISOString(),
+    lastRequest: null,
+    requests: 0,
+    clientErrors: 0,
+    serverErrors: 0,
+  }
+
+  app.use(async (c, next) => {
+    c.set('stats', stats)
+    stats.requests++
+    const arrived = new Date().toISOString()
+    await next()
+    stats.lastRequest = arrived
+    if (c.res.status >= 500) stats.serverErrors++
+    else if (c.res.status >= 400) stats.clientErrors++
+  })
 
   app.use(async (c, next) => {
     const given = c.req.header('X-Request-Id')
@@ -78,6 +98,9 @@ export function createApp({ db, config }: AppOptions) {
     app.route(prefix, stateRoutes)
     app.route(prefix, taskRoutes)
     app.route(prefix, metadataRoutes)
+    app.route(prefix, identificationKeyRoutes)
+    app.route(prefix, profileRoutes)
+    app.route(prefix, serverRoutes)
   }
 
   const allowedMethods = allowedMethodsFinder(app as unknown as Hono<never>)

@@ -9,5 +9,16 @@ export interface AppEnv {
     tenant: string
     db: Database
     config: AppConfig
+    stats: InstanceStats
   }
+}
+
+/** Counters of this instance (this process or isolate), shown by GET /server/status. */
+export interface InstanceStats {
+  started: string
+  /** When the previous request arrived. */
+  lastRequest: string | null
+  requests: number
+  clientErrors: number
+  serverErrors: number
 }

@@ -1,4 +1,5 @@
-import type { EventJson, services, states, tasks } from './db/schema'
+import type { EventJson, ProfileValues, services, states, tasks } from './db/schema'
+import type { ProfileMetadata } from './profiles/profile-metadata'
 import { EVENT_KEYS } from './schemas/events'
 
 type ServiceRow = typeof services.$inferSelect
@@ -84,4 +85,22 @@ export function byCompletion<T extends { completed: EventJson | null }>(rows: T[
     active: rows.filter((row) => row.completed === null),
     completed: rows.filter((row) => row.completed !== null),
   }
+}
+
+/**
+ * A profile (decisions §9): `customer_id`, then every core attribute in schema order (`null` when
+ * unset, a scalar for one value, an array for several), then the requested extensions.
+ */
+export function profileJson(
+  customerId: string,
+  values: ProfileValues,
+  profile: ProfileMetadata,
+  extensions?: Json,
+): Json {
+  const json: Json = { customer_id: customerId }
+  for (const { attribute, key } of profile.attributes) {
+    const list = values[key]
+    json[attribute.name] = !list?.length ? null : list.length === 1 ? list[0] : list
+  }
+  return { ...json, ...extensions }
 }

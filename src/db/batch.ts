@@ -15,7 +15,7 @@ const GUARD_FAILURE = /CHECK constraint failed: ([a-z_]+)/
 
 /** The guard code behind a failed batch, looking through wrapper errors (Drizzle, libSQL, Hrana). */
 export function guardCodeOf(error: unknown): GuardCode | undefined {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+  for (const e of causes(error)) {
     const code = GUARD_FAILURE.exec(e.message)?.[1]
     if (code && (GUARD_CODES as readonly string[]).includes(code)) return code as GuardCode
   }
@@ -30,6 +30,7 @@ export async function runBatch(
   db: Database,
   statements: Statement[],
   messages: Partial<Record<GuardCode, string>> = {},
+  keyConflict?: 'unique_key_violation' | 'key_values_not_unique',
 ): Promise<unknown[]> {
   if (statements.length === 0) return []
   try {
@@ -37,14 +38,27 @@ export async function runBatch(
   } catch (error) {
     const code = guardCodeOf(error)
     if (code) throw new ApiError(code, messages[code])
+    // The partial unique index of unique identification keys (decisions 7.3a).
+    if (
+      keyConflict &&
+      causes(error).some((e) => e.message.includes('UNIQUE constraint failed: key_entries.'))
+    ) {
+      throw new ApiError(keyConflict)
+    }
     throw error
   }
+}
+
+function causes(error: unknown): Error[] {
+  const chain: Error[] = []
+  for (let e: unknown = error; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e)
+  return chain
 }
 
 /**
  * The id of the row inserted into `table` earlier in the same batch. The batch holds the write lock,
  * so the AUTOINCREMENT counter cannot move under it; `last_insert_rowid()` would, after the next insert.
  */
-export function insertedId(table: 'services' | 'states' | 'tasks' | 'profiles'): SQL {
+export function insertedId(table: 'services' | 'states' | 'tasks' | 'profiles' | 'identification_keys'): SQL {
   return sql`(SELECT seq FROM sqlite_sequence WHERE name = ${table})`
 }

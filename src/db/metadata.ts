@@ -1,6 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { ExtensionValidator } from '../extensions/records'
 import { ApiError } from '../lib/errors'
+import {
+  type ProfileMetadata,
+  profileMetadataFromRows,
+  profileMetadataQueries,
+} from '../profiles/profile-metadata'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { extensionSchemas, type OwnerKind, tenantState } from './schema'
@@ -13,10 +18,12 @@ export class TenantMetadata {
   readonly version: number
   readonly mode: ServerMode
   private readonly byKind = new Map<OwnerKind, Map<string, ExtensionValidator>>()
+  private readonly profileMetadata: ProfileMetadata | undefined
 
-  constructor(version: number, mode: ServerMode, schemas: SchemaRow[]) {
+  constructor(version: number, mode: ServerMode, schemas: SchemaRow[], profile?: ProfileMetadata) {
     this.version = version
     this.mode = mode
+    this.profileMetadata = profile
     for (const row of schemas) {
       const named = this.byKind.get(row.ownerKind) ?? new Map<string, ExtensionValidator>()
       this.byKind.set(row.ownerKind, named)
@@ -27,6 +34,12 @@ export class TenantMetadata {
   /** The validator of a registered extension, matched case-insensitively (decisions 6.5). */
   extension(kind: OwnerKind, name: string): ExtensionValidator | undefined {
     return this.byKind.get(kind)?.get(name.toLowerCase())
+  }
+
+  /** Core attributes and identification keys; only loaded when asked for (`withProfile`). */
+  get profile(): ProfileMetadata {
+    if (!this.profileMetadata) throw new Error('profile metadata was not loaded')
+    return this.profileMetadata
   }
 
   /** Throws 503 when the tenant is in maintenance (decisions 8.2); writes re-check it in their batch. */
@@ -64,9 +77,15 @@ export function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]
 export function metadataFromRows(
   stateRows: { version: number; mode: ServerMode }[],
   schemaRows: SchemaRow[],
+  profile?: ProfileMetadata,
 ): TenantMetadata {
   const state = stateRows[0]
-  return new TenantMetadata(state?.version ?? 0, state?.mode ?? 'production', schemaRows)
+  return new TenantMetadata(state?.version ?? 0, state?.mode ?? 'production', schemaRows, profile)
+}
+
+export interface MetadataOptions {
+  /** Also load the core profile attributes and the identification keys. */
+  withProfile?: boolean
 }
 
 /** One round trip: the metadata a write validates against. */
@@ -74,7 +93,15 @@ export async function loadMetadata(
   db: Database,
   tenant: string,
   kinds: OwnerKind[],
+  options: MetadataOptions = {},
 ): Promise<TenantMetadata> {
+  if (options.withProfile) {
+    const [stateRows, schemaRows, profileRows, keyRows] = await db.batch([
+      ...metadataQueries(db, tenant, kinds),
+      ...profileMetadataQueries(db, tenant),
+    ])
+    return metadataFromRows(stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
+  }
   const [stateRows, schemaRows] = await db.batch(metadataQueries(db, tenant, kinds))
   return metadataFromRows(stateRows, schemaRows)
 }
@@ -129,9 +156,10 @@ export async function writeWithMetadata<T>(
   tenant: string,
   kinds: OwnerKind[],
   write: (metadata: TenantMetadata) => Promise<T>,
+  options: MetadataOptions = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const metadata = await loadMetadata(db, tenant, kinds)
+    const metadata = await loadMetadata(db, tenant, kinds, options)
     try {
       return await write(metadata)
     } catch (error) {

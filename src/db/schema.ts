@@ -160,3 +160,68 @@ export const extensionRecords = sqliteTable(
     uniqueIndex('extension_records_key').on(t.tenant, t.ownerKind, t.ownerId, t.extension, t.recordKey),
   ],
 )
+
+/** A tenant's core profile attributes (decisions 7.1); no row means the predefined ones. */
+export const profileSchemas = sqliteTable('profile_schemas', {
+  tenant: text('tenant').primaryKey(),
+  attributes: text('attributes', { mode: 'json' }).$type<StoredAttribute[]>().notNull(),
+})
+
+/** Stored core attribute values: lowercased attribute name → its values, primary first. */
+export type ProfileValues = Record<string, (string | number | boolean)[]>
+
+export const profiles = sqliteTable(
+  'profiles',
+  {
+    /** Internal id: extension records and key entries point at it. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    customerId: text('customer_id').notNull(),
+    attributes: text('attributes', { mode: 'json' }).$type<ProfileValues>().notNull(),
+  },
+  (t) => [uniqueIndex('profiles_customer').on(t.tenant, t.customerId)],
+)
+
+export const identificationKeys = sqliteTable(
+  'identification_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    name: text('name').notNull(),
+    nameKey: text('name_key').notNull(),
+    /** NULL: core profile attributes; otherwise the lowercased name of a profile extension. */
+    source: text('source'),
+    /** 1 to 5 attribute names as declared by their schema. */
+    attributes: text('attributes', { mode: 'json' }).$type<string[]>().notNull(),
+    unique: integer('unique', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [uniqueIndex('identification_keys_name').on(t.tenant, t.nameKey)],
+)
+
+/**
+ * The identification index (decisions 7.3a): one row per combination of key values a profile has.
+ * Unused value slots hold '' (not NULL), so the partial unique index also covers keys with fewer
+ * than five attributes.
+ */
+export const keyEntries = sqliteTable(
+  'key_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    keyId: integer('key_id').notNull(),
+    profileId: integer('profile_id').notNull(),
+    v1: text('v1').notNull(),
+    v2: text('v2').notNull().default(''),
+    v3: text('v3').notNull().default(''),
+    v4: text('v4').notNull().default(''),
+    v5: text('v5').notNull().default(''),
+    isUnique: integer('is_unique', { mode: 'boolean' }).notNull(),
+  },
+  (t) => [
+    index('key_entries_lookup').on(t.tenant, t.keyId, t.v1, t.v2, t.v3, t.v4, t.v5),
+    uniqueIndex('key_entries_unique')
+      .on(t.tenant, t.keyId, t.v1, t.v2, t.v3, t.v4, t.v5)
+      .where(sql`${t.isUnique} = 1`),
+    index('key_entries_profile').on(t.tenant, t.profileId),
+  ],
+)

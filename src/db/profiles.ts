@@ -1,0 +1,164 @@
+import { and, eq, type SQL, sql } from 'drizzle-orm'
+import type { ExtensionWrite } from '../extensions/body'
+import type { KeyRow } from '../profiles/profile-metadata'
+import { guard } from './batch'
+import type { Database, Statement } from './database'
+import { deleteOwnerRecords, replaceExtension } from './extension-records'
+import { extensionRecords, keyEntries, profiles, services } from './schema'
+import { deleteServiceStatements } from './services'
+
+export function thisProfile(tenant: string, customerId: string): SQL {
+  return and(eq(profiles.tenant, tenant), eq(profiles.customerId, customerId)) as SQL
+}
+
+/** The internal id of a profile, as a subquery usable anywhere in a batch (also after its insert). */
+export function profileIdOf(tenant: string, customerId: string): SQL {
+  return sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`
+}
+
+export function profileExists(db: Database, tenant: string, customerId: string): Statement {
+  return guard(
+    db,
+    'profile_not_found',
+    sql`NOT EXISTS (SELECT 1 FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`,
+  )
+}
+
+export function profileAbsent(db: Database, tenant: string, customerId: string): Statement {
+  return guard(
+    db,
+    'customer_exists',
+    sql`EXISTS (SELECT 1 FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`,
+  )
+}
+
+/** How a key value is compared: booleans as true/false, numbers as their decimal text, text as is. */
+function canonical(alias: string): SQL {
+  return sql.raw(
+    `CASE ${alias}.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(${alias}.value AS TEXT) END`,
+  )
+}
+
+export interface KeyDefinition {
+  id: number | SQL
+  source: string | null
+  attributes: string[]
+  unique: boolean
+}
+
+/**
+ * Fills the identification index for one key from what is stored, for one profile (`profileId`) or
+ * for every profile of the tenant: one entry per combination of the profile's values (every value of
+ * a multi-valued core attribute; every record of an extension); none when an attribute is missing.
+ * Deriving entries in SQL from the stored rows keeps them exact whatever the write path was.
+ */
+export function insertKeyEntries(
+  db: Database,
+  tenant: string,
+  key: KeyDefinition,
+  profileId?: SQL,
+): Statement {
+  const slots = [0, 1, 2, 3, 4].map((i) => (i < key.attributes.length ? canonical(`x${i}`) : sql`''`))
+  let from: SQL
+  if (key.source === null) {
+    const joins = key.attributes.map(
+      (name, i) =>
+        sql`JOIN json_each(p.attributes) ${sql.raw(`a${i}`)} ON ${sql.raw(`a${i}`)}.key = ${name.toLowerCase()} JOIN json_each(${sql.raw(`a${i}`)}.value) ${sql.raw(`x${i}`)}`,
+    )
+    from = sql`FROM ${profiles} p ${sql.join(joins, sql` `)} WHERE p.tenant = ${tenant}${profileId ? sql` AND p.id = ${profileId}` : sql``}`
+  } else {
+    const joins = key.attributes.map(
+      (name, i) => sql`JOIN json_each(r.data) ${sql.raw(`x${i}`)} ON ${sql.raw(`x${i}`)}.key = ${name}`,
+    )
+    from = sql`FROM ${extensionRecords} r ${sql.join(joins, sql` `)} WHERE r.tenant = ${tenant} AND r.owner_kind = 'profile' AND r.extension = ${key.source}${profileId ? sql` AND r.owner_id = ${profileId}` : sql``}`
+  }
+  const notNull = key.attributes.map((_, i) => sql.raw(` AND x${i}.type <> 'null'`))
+  const owner = key.source === null ? sql.raw('p.id') : sql.raw('r.owner_id')
+  return db.run(
+    sql`INSERT INTO ${keyEntries} (tenant, key_id, profile_id, v1, v2, v3, v4, v5, is_unique) SELECT DISTINCT ${tenant}, ${key.id}, ${owner}, ${sql.join(slots, sql`, `)}, ${key.unique ? 1 : 0} ${from}${sql.join(notNull, sql``)}`,
+  ) as unknown as Statement
+}
+
+/** Rebuilds every key's entries of one profile, after whatever the batch wrote before. */
+export function rebuildProfileEntries(
+  db: Database,
+  tenant: string,
+  keys: KeyRow[],
+  profileId: SQL,
+): Statement[] {
+  return [
+    db.delete(keyEntries).where(and(eq(keyEntries.tenant, tenant), eq(keyEntries.profileId, profileId))),
+    ...keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
+  ]
+}
+
+/**
+ * Insert Extension Records (decisions 6.4a): single-valued → replaced; multi-valued with `unique` → a
+ * record with the same unique values replaces the stored one, others are appended; without → appended.
+ */
+export function mergeExtension(
+  db: Database,
+  tenant: string,
+  ownerId: SQL,
+  write: ExtensionWrite,
+): Statement[] {
+  const { multiValued, unique, name } = write.validator.definition
+  if (!multiValued) return replaceExtension(db, tenant, 'profile', ownerId, write)
+  if (!write.records.length) return []
+  const insert = db.insert(extensionRecords).values(
+    write.records.map((record) => ({
+      tenant,
+      ownerKind: 'profile' as const,
+      ownerId,
+      extension: name.toLowerCase(),
+      recordKey: record.recordKey,
+      data: record.data,
+    })),
+  )
+  if (!unique?.length) return [insert]
+  return [
+    insert.onConflictDoUpdate({
+      target: [
+        extensionRecords.tenant,
+        extensionRecords.ownerKind,
+        extensionRecords.ownerId,
+        extensionRecords.extension,
+        extensionRecords.recordKey,
+      ],
+      set: { data: sql`excluded.data` },
+    }),
+  ]
+}
+
+/** The one record of a profile extension with these unique values. */
+export function recordByKey(tenant: string, ownerId: SQL, extension: string, recordKey: string): SQL {
+  return and(
+    eq(extensionRecords.tenant, tenant),
+    eq(extensionRecords.ownerKind, 'profile'),
+    eq(extensionRecords.ownerId, ownerId),
+    eq(extensionRecords.extension, extension),
+    eq(extensionRecords.recordKey, recordKey),
+  ) as SQL
+}
+
+export function recordExists(db: Database, where: SQL): Statement {
+  return guard(db, 'record_not_found', sql`NOT EXISTS (SELECT 1 FROM ${extensionRecords} WHERE ${where})`)
+}
+
+/**
+ * Deletes a profile with its extension records, its key entries and its services with their states
+ * and tasks (decisions 7.4).
+ */
+export function deleteProfileStatements(db: Database, tenant: string, customerId: string): Statement[] {
+  const profileId = profileIdOf(tenant, customerId)
+  const serviceIds = db
+    .select({ id: services.id })
+    .from(services)
+    .where(and(eq(services.tenant, tenant), eq(services.customerId, customerId)))
+  return [
+    ...deleteServiceStatements(db, tenant, serviceIds),
+    deleteOwnerRecords(db, tenant, 'profile', profileId),
+    db.delete(keyEntries).where(and(eq(keyEntries.tenant, tenant), eq(keyEntries.profileId, profileId))),
+    db.delete(profiles).where(thisProfile(tenant, customerId)),
+  ]
+}

@@ -1,0 +1,148 @@
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import * as v from 'valibot'
+import type { Database } from '../db/database'
+import type { TenantMetadata } from '../db/metadata'
+import { extensionRecords, keyEntries, profiles, type StoredAttribute } from '../db/schema'
+import { ApiError } from '../lib/errors'
+import { normalizeDateTime } from '../lib/time'
+import { parseOrThrow } from '../lib/validate'
+import { commaList } from '../schemas/query'
+import type { KeyRow } from './profile-metadata'
+
+/** One identification value of the query: `<attr>=v` (core) or `<ext>.<attr>=v` (extension). */
+export interface IdentifyFilter {
+  /** NULL for a core attribute, else the lowercased extension name (as key sources are stored). */
+  source: string | null
+  /** Core: the lowercased attribute name; extension: the attribute name as declared. */
+  attribute: string
+  value: string
+}
+
+const IdentifyOptions = v.object({
+  id_key: v.optional(v.string()),
+  include_profile: v.optional(
+    v.pipe(
+      v.string(),
+      v.toLowerCase(),
+      v.picklist(['yes', 'no', 'true', 'false'], 'must be yes or no'),
+      v.transform((value) => value === 'yes' || value === 'true'),
+    ),
+    'no',
+  ),
+  extensions: commaList,
+  include_extensions: v.optional(
+    v.pipe(v.string(), v.toLowerCase(), v.picklist(['always', 'unique'], 'must be always or unique')),
+    'always',
+  ),
+})
+
+const RESERVED = new Set(['id_key', 'include_profile', 'extensions', 'include_extensions'])
+
+/** Values are compared in their stored form: date-times as UTC with milliseconds, booleans lowercased. */
+function storedForm(attribute: StoredAttribute, value: string): string {
+  if (attribute.type === 'datetime') return normalizeDateTime(value) ?? value
+  if (attribute.type === 'boolean') return value.toLowerCase()
+  return value
+}
+
+export function parseIdentifyQuery(query: Record<string, string>, metadata: TenantMetadata) {
+  const options = parseOrThrow(IdentifyOptions, query, 'invalid_parameter')
+  const filters: IdentifyFilter[] = []
+  for (const [name, value] of Object.entries(query)) {
+    if (RESERVED.has(name)) continue
+    const dot = name.indexOf('.')
+    if (dot === -1) {
+      const core = metadata.profile.attribute(name)
+      if (core) filters.push({ source: null, attribute: core.key, value: storedForm(core.attribute, value) })
+      continue
+    }
+    // Unknown parameters are ignored (decisions 4.6).
+    const extension = metadata.extension('profile', name.slice(0, dot))
+    const attributeName = name.slice(dot + 1).toLowerCase()
+    const attribute = extension?.definition.attributes.find((a) => a.name.toLowerCase() === attributeName)
+    if (extension && attribute) {
+      filters.push({
+        source: extension.definition.name.toLowerCase(),
+        attribute: attribute.name,
+        value: storedForm(attribute, value),
+      })
+    }
+  }
+  return { ...options, filters }
+}
+
+function sameAttribute(key: KeyRow, attribute: string, filter: IdentifyFilter): boolean {
+  if (filter.source !== key.source) return false
+  return key.source === null ? filter.attribute === attribute.toLowerCase() : filter.attribute === attribute
+}
+
+/** How many of the key's attributes, from the left, the filters give (reference §2.3 #30). */
+function coveredPrefix(key: KeyRow, filters: IdentifyFilter[]): IdentifyFilter[] {
+  const prefix: IdentifyFilter[] = []
+  for (const attribute of key.attributes) {
+    const filter = filters.find((f) => sameAttribute(key, attribute, f))
+    if (!filter) break
+    prefix.push(filter)
+  }
+  return prefix
+}
+
+/**
+ * The key to look up with, and the filters it covers. Named by `id_key`, or chosen by the documented
+ * scoring: the first key (lowest id) whose attributes are all given; else the key with the longest
+ * covered prefix, ties to the lowest id. No key scoring above 0 → 400 (decisions 7.3).
+ */
+export function chooseKey(keys: KeyRow[], filters: IdentifyFilter[], idKey?: string) {
+  const candidates = idKey === undefined ? keys : keys.filter((key) => key.nameKey === idKey.toLowerCase())
+  if (idKey !== undefined && !candidates.length) {
+    throw new ApiError('no_identification_key', `no identification key is named "${idKey}"`)
+  }
+  let best: { key: KeyRow; prefix: IdentifyFilter[] } | undefined
+  for (const key of candidates) {
+    const prefix = coveredPrefix(key, filters)
+    if (prefix.length === key.attributes.length) return { key, prefix }
+    if (prefix.length > (best?.prefix.length ?? 0)) best = { key, prefix }
+  }
+  if (!best) throw new ApiError('no_identification_key', 'the given attributes cover no identification key')
+  return best
+}
+
+function canonical(alias: string): SQL {
+  return sql.raw(
+    `CASE ${alias}.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(${alias}.value AS TEXT) END`,
+  )
+}
+
+/** A filter outside the key prefix narrows the matches (decisions 7.3). */
+function narrowing(tenant: string, filter: IdentifyFilter): SQL {
+  if (filter.source === null) {
+    return sql`EXISTS (SELECT 1 FROM json_each(${profiles.attributes}) a JOIN json_each(a.value) x WHERE a.key = ${filter.attribute} AND ${canonical('x')} = ${filter.value})`
+  }
+  return sql`EXISTS (SELECT 1 FROM ${extensionRecords} r JOIN json_each(r.data) x ON x.key = ${filter.attribute} WHERE r.tenant = ${tenant} AND r.owner_kind = 'profile' AND r.owner_id = ${profiles.id} AND r.extension = ${filter.source} AND ${canonical('x')} = ${filter.value})`
+}
+
+/** Which profiles match: an index lookup on the key's covered prefix, then the other filters. */
+export function identifiedWhere(
+  db: Database,
+  tenant: string,
+  choice: { key: KeyRow; prefix: IdentifyFilter[] },
+  filters: IdentifyFilter[],
+): SQL {
+  const columns = [keyEntries.v1, keyEntries.v2, keyEntries.v3, keyEntries.v4, keyEntries.v5]
+  const entries = db
+    .select({ id: keyEntries.profileId })
+    .from(keyEntries)
+    .where(
+      and(
+        eq(keyEntries.tenant, tenant),
+        eq(keyEntries.keyId, choice.key.id),
+        ...choice.prefix.map((filter, i) => eq(columns[i], filter.value)),
+      ),
+    )
+  const others = filters.filter((filter) => !choice.prefix.includes(filter))
+  return and(
+    eq(profiles.tenant, tenant),
+    inArray(profiles.id, entries),
+    ...others.map((filter) => narrowing(tenant, filter)),
+  ) as SQL
+}

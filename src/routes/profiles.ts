@@ -1,0 +1,350 @@
+import { type Context, Hono } from 'hono'
+import * as v from 'valibot'
+import { runBatch } from '../db/batch'
+import { extensionsByOwner, recordsQuery, replaceExtension } from '../db/extension-records'
+import {
+  loadMetadata,
+  metadataFromRows,
+  metadataGuards,
+  metadataQueries,
+  productionGuard,
+  type TenantMetadata,
+  writeWithMetadata,
+} from '../db/metadata'
+import {
+  deleteProfileStatements,
+  insertKeyEntries,
+  mergeExtension,
+  profileAbsent,
+  profileExists,
+  profileIdOf,
+  rebuildProfileEntries,
+  recordByKey,
+  recordExists,
+  thisProfile,
+} from '../db/profiles'
+import { extensionRecords, profiles } from '../db/schema'
+import type { AppEnv } from '../env'
+import type { ExtensionValidator } from '../extensions/records'
+import { readJsonObject } from '../lib/body'
+import { ApiError } from '../lib/errors'
+import { generateCustomerId } from '../lib/ids'
+import { locationFor } from '../lib/location'
+import { parseOrThrow } from '../lib/validate'
+import { parseProfileBody } from '../profiles/body'
+import { chooseKey, identifiedWhere, parseIdentifyQuery } from '../profiles/identify'
+import { profileMetadataFromRows, profileMetadataQueries } from '../profiles/profile-metadata'
+import { profileJson } from '../representation'
+import { customerId as customerIdSchema } from '../schemas/fields'
+import { commaList, parseQuery, requestedExtensions } from '../schemas/query'
+
+export const profileRoutes = new Hono<AppEnv>()
+
+function pathCustomerId(c: Context<AppEnv>): string {
+  return parseOrThrow(customerIdSchema, c.req.param('customer_id'), 'invalid_parameter', 'customer_id')
+}
+
+function notFound(customerId: string) {
+  return { profile_not_found: `profile ${customerId} does not exist` }
+}
+
+/** A `customer_id` in a body whose path names the customer must be that customer (decisions 2.3). */
+function assertSameCustomer(bodyCustomerId: string | undefined, customerId: string) {
+  if (bodyCustomerId !== undefined && bodyCustomerId !== customerId) {
+    throw new ApiError('validation_failed', undefined, [
+      { path: 'customer_id', message: 'must equal the customer id of the path' },
+    ])
+  }
+}
+
+const withProfile = { withProfile: true }
+
+profileRoutes.post('/profiles', async (c) => {
+  const { db, tenant } = c.var
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const customerId = await writeWithMetadata(
+    db,
+    tenant,
+    ['profile'],
+    async (metadata) => {
+      metadata.assertProduction()
+      const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
+      const customerId = parsed.customerId ?? generateCustomerId()
+      const profileId = profileIdOf(tenant, customerId)
+      await runBatch(
+        db,
+        [
+          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+          profileAbsent(db, tenant, customerId),
+          db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
+          ...parsed.extensions.flatMap((write) =>
+            replaceExtension(db, tenant, 'profile', profileId, write, { ownerIsNew: true }),
+          ),
+          ...metadata.profile.keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
+        ],
+        { customer_exists: `a profile with customer_id ${customerId} already exists` },
+        'unique_key_violation',
+      )
+      return customerId
+    },
+    withProfile,
+  )
+  c.header('Location', locationFor(c, `/profiles/${customerId}`))
+  return c.json({ customer_id: customerId }, 201)
+})
+
+/** Identify Customer (decisions 7.3): metadata, then one index lookup with the profiles' data. */
+profileRoutes.get('/profiles', async (c) => {
+  const { db, tenant } = c.var
+  const limit = c.var.config.listLimit
+  const metadata = await loadMetadata(db, tenant, ['profile'], withProfile)
+  metadata.assertProduction()
+  const query = parseIdentifyQuery(c.req.query(), metadata)
+  const requested = requestedExtensions(metadata, 'profile', query.extensions)
+  const choice = chooseKey(metadata.profile.keys, query.filters, query.id_key)
+  const where = identifiedWhere(db, tenant, choice, query.filters)
+  const ids = db
+    .select({ id: profiles.id })
+    .from(profiles)
+    .where(where)
+    .orderBy(profiles.id)
+    .limit(limit + 1)
+  const keys = requested.map((validator) => validator.definition.name.toLowerCase())
+  const [rows, records] = await db.batch([
+    db
+      .select()
+      .from(profiles)
+      .where(where)
+      .orderBy(profiles.id)
+      .limit(limit + 1),
+    recordsQuery(db, tenant, 'profile', keys.length ? ids : [], keys),
+  ])
+  if (rows.length > limit) c.header('X-Result-Truncated', 'true')
+  const matches = rows.slice(0, limit)
+  const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
+  const extensionsOf = extensionsByOwner(records, showExtensions ? requested : [])
+  return c.json(
+    matches.map((row) => {
+      const base = query.include_profile
+        ? profileJson(row.customerId, row.attributes, metadata.profile)
+        : { customer_id: row.customerId }
+      return { ...base, ...extensionsOf(row.id) }
+    }),
+  )
+})
+
+profileRoutes.get('/profiles/:customer_id', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  const { extensions } = parseQuery(v.object({ extensions: commaList }), c.req.query())
+  const keys = extensions.map((name) => name.toLowerCase())
+  const [stateRows, schemaRows, profileRows, keyRows, rows, records] = await db.batch([
+    ...metadataQueries(db, tenant, ['profile']),
+    ...profileMetadataQueries(db, tenant),
+    db.select().from(profiles).where(thisProfile(tenant, customerId)),
+    recordsQuery(db, tenant, 'profile', keys.length ? profileIdOf(tenant, customerId) : [], keys),
+  ])
+  const metadata = metadataFromRows(stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
+  metadata.assertProduction()
+  const requested = requestedExtensions(metadata, 'profile', extensions)
+  const [row] = rows
+  if (!row) throw new ApiError('profile_not_found', `profile ${customerId} does not exist`)
+  const extensionsOf = extensionsByOwner(records, requested)
+  return c.json(profileJson(row.customerId, row.attributes, metadata.profile, extensionsOf(row.id)))
+})
+
+/** Full replacement of the core attributes; extensions are replaced only when present (reference #24). */
+profileRoutes.put('/profiles/:customer_id', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const result = await writeWithMetadata(
+    db,
+    tenant,
+    ['profile'],
+    async (metadata) => {
+      metadata.assertProduction()
+      const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
+      assertSameCustomer(parsed.customerId, customerId)
+      const profileId = profileIdOf(tenant, customerId)
+      await runBatch(
+        db,
+        [
+          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+          profileExists(db, tenant, customerId),
+          db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
+          ...parsed.extensions.flatMap((write) => replaceExtension(db, tenant, 'profile', profileId, write)),
+          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+        ],
+        notFound(customerId),
+        'unique_key_violation',
+      )
+      return profileJson(customerId, parsed.values, metadata.profile)
+    },
+    withProfile,
+  )
+  return c.json(result)
+})
+
+profileRoutes.delete('/profiles/:customer_id', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  await runBatch(
+    db,
+    [
+      productionGuard(db, tenant),
+      profileExists(db, tenant, customerId),
+      ...deleteProfileStatements(db, tenant, customerId),
+    ],
+    notFound(customerId),
+  )
+  return c.body(null, 204)
+})
+
+/** Insert Extension Records: merges (decisions 6.4a) and answers what is now stored. */
+profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  const body = await readJsonObject(c, { emptyIsObject: true })
+  const stored = await writeWithMetadata(
+    db,
+    tenant,
+    ['profile'],
+    async (metadata) => {
+      metadata.assertProduction()
+      const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
+      assertSameCustomer(parsed.customerId, customerId)
+      const profileId = profileIdOf(tenant, customerId)
+      const written = parsed.extensions.map((write) => write.validator)
+      const statements = [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        profileExists(db, tenant, customerId),
+        ...parsed.extensions.flatMap((write) => mergeExtension(db, tenant, profileId, write)),
+        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+      ]
+      // Reading the merged result inside the same batch costs no extra round trip.
+      const keys = written.map((validator) => validator.definition.name.toLowerCase())
+      const results = await runBatch(
+        db,
+        [...statements, recordsQuery(db, tenant, 'profile', profileId, keys)],
+        notFound(customerId),
+        'unique_key_violation',
+      )
+      const records = results[statements.length] as Parameters<typeof extensionsByOwner>[0]
+      return extensionsByOwner(records, written)(records[0]?.ownerId ?? -1)
+    },
+    withProfile,
+  )
+  return c.json(stored)
+})
+
+/** The extension of a by-unique operation: multi-valued with `unique`, else 400 (decisions 6.4b). */
+function uniqueExtension(
+  metadata: TenantMetadata,
+  name: string,
+): { validator: ExtensionValidator; unique: string[] } {
+  const validator = metadata.extension('profile', name)
+  if (!validator)
+    throw new ApiError('unknown_extension', `no profile extension named "${name}" is registered`)
+  const { multiValued, unique } = validator.definition
+  if (!multiValued || !unique?.length) {
+    throw new ApiError(
+      'no_unique_key',
+      `profile extension "${validator.definition.name}" has no unique attributes`,
+    )
+  }
+  return { validator, unique }
+}
+
+/** The unique attributes given in a body (names case-insensitive); every one is required. */
+function uniqueValues(unique: string[], body: Record<string, unknown>) {
+  const byLower = new Map(Object.entries(body).map(([key, value]) => [key.toLowerCase(), value]))
+  const missing = unique.filter((name) => byLower.get(name.toLowerCase()) == null)
+  if (missing.length) {
+    throw new ApiError(
+      'validation_failed',
+      undefined,
+      missing.map((name) => ({ path: name, message: 'is a unique attribute and is required' })),
+    )
+  }
+  return Object.fromEntries(unique.map((name) => [name, byLower.get(name.toLowerCase())]))
+}
+
+profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  const body = await readJsonObject(c, { emptyIsObject: false })
+  await writeWithMetadata(
+    db,
+    tenant,
+    ['profile'],
+    async (metadata) => {
+      metadata.assertProduction()
+      const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
+      uniqueValues(unique, body)
+      const parsed = validator.parseRecord(body, validator.definition.name)
+      if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
+      const profileId = profileIdOf(tenant, customerId)
+      const where = recordByKey(
+        tenant,
+        profileId,
+        validator.definition.name.toLowerCase(),
+        validator.recordKey(parsed.data) as string,
+      )
+      await runBatch(
+        db,
+        [
+          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+          profileExists(db, tenant, customerId),
+          recordExists(db, where),
+          db.update(extensionRecords).set({ data: parsed.data }).where(where),
+          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+        ],
+        notFound(customerId),
+        'unique_key_violation',
+      )
+    },
+    withProfile,
+  )
+  return c.body(null, 204)
+})
+
+profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', async (c) => {
+  const { db, tenant } = c.var
+  const customerId = pathCustomerId(c)
+  const body = await readJsonObject(c, { emptyIsObject: false })
+  await writeWithMetadata(
+    db,
+    tenant,
+    ['profile'],
+    async (metadata) => {
+      metadata.assertProduction()
+      const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
+      // Only the unique attributes select the record; the others are ignored (decisions 6.4b).
+      const parsed = validator.parseRecord(uniqueValues(unique, body), validator.definition.name, {
+        applyDefaults: false,
+      })
+      if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
+      const profileId = profileIdOf(tenant, customerId)
+      const where = recordByKey(
+        tenant,
+        profileId,
+        validator.definition.name.toLowerCase(),
+        validator.recordKey(parsed.data) as string,
+      )
+      await runBatch(
+        db,
+        [
+          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+          profileExists(db, tenant, customerId),
+          recordExists(db, where),
+          db.delete(extensionRecords).where(where),
+          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+        ],
+        notFound(customerId),
+      )
+    },
+    withProfile,
+  )
+  return c.body(null, 204)
+})

@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import * as v from 'valibot'
+import pkg from '../../package.json' with { type: 'json' }
+import { tenantState } from '../db/schema'
+import type { AppEnv } from '../env'
+import { readJsonObject } from '../lib/body'
+import { locationFor } from '../lib/location'
+import { parseOrThrow } from '../lib/validate'
+
+export const serverRoutes = new Hono<AppEnv>()
+
+const ModeBody = v.strictObject({
+  mode: v.pipe(
+    v.string('must be a string'),
+    v.toLowerCase(),
+    v.picklist(['maintenance', 'production'], 'must be maintenance or production'),
+  ),
+})
+
+/**
+ * The tenant's server mode, stored in the database so that every instance agrees at once: reads
+ * select it in their batch and writes assert it in theirs (decisions 8.2).
+ */
+serverRoutes.post('/server/mode', async (c) => {
+  const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
+  await c.var.db
+    .insert(tenantState)
+    .values({ tenant: c.var.tenant, mode })
+    .onConflictDoUpdate({ target: tenantState.tenant, set: { mode } })
+  c.header('Location', locationFor(c, '/server/status'))
+  return c.json({ 'server changed': mode })
+})
+
+/** Version, mode, times and this instance's counters (reset when the instance restarts). */
+serverRoutes.get('/server/status', async (c) => {
+  const [state] = await c.var.db
+    .select({ mode: tenantState.mode })
+    .from(tenantState)
+    .where(eq(tenantState.tenant, c.var.tenant))
+  const { stats } = c.var
+  return c.json({
+    version: pkg.version,
+    mode: state?.mode ?? 'production',
+    system_time: new Date().toISOString(),
+    started: stats.started,
+    last_request: stats.lastRequest,
+    requests: stats.requests,
+    client_errors: stats.clientErrors,
+    server_errors: stats.serverErrors,
+  })
+})
