@@ -27,7 +27,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
 export function createApp({ db, config }: AppOptions) {
-  const app = new Hono<AppEnv>()
+  // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
+  const app = new Hono<AppEnv>({ strict: false })
   const stats: InstanceStats = {
     started: new Date().toISOString(),
     lastRequest: null,

@@ -45,6 +45,19 @@ export function apiClient(fetcher: (request: Request) => Response | Promise<Resp
 
 export type ApiClient = ReturnType<typeof apiClient>
 
+/** The same client with a fixed ContactCenterId, so a test can have a tenant of its own. */
+export function forTenant(api: ApiClient, tenant: string): ApiClient {
+  const send: ApiClient['send'] = (method, path, body, options = {}) =>
+    api.send(method, path, body, { tenant, ...options })
+  return {
+    get: (path, options) => send('GET', path, undefined, options),
+    post: (path, body, options) => send('POST', path, body, options),
+    put: (path, body, options) => send('PUT', path, body, options),
+    delete: (path, options) => send('DELETE', path, undefined, options),
+    send,
+  }
+}
+
 function assertEnvelope(method: string, path: string, status: number, body: any) {
   const problem = (what: string) => new Error(`${method} ${path} → ${status}: ${what}`)
   if (typeof body !== 'object' || body === null) throw problem('error without a JSON envelope')

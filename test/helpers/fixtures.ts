@@ -41,3 +41,30 @@ export const SEED_END_BODY = {
 }
 
 export const x = (n: number, char = 'x') => char.repeat(n)
+
+/** decisions §10: the Phone profile extension of the vendor examples, corrected. */
+export const PHONE = {
+  name: 'Phone',
+  type: 'multi-valued',
+  unique: ['PhoneType', 'PhoneNumber'],
+  attributes: [
+    { name: 'PhoneType', type: 'integer', default: 0, mandatory: 'true' },
+    { name: 'prefix', type: 'string', length: '3', default: '555' },
+    { name: 'PhoneNumber', type: 'string', length: 15, mandatory: 'true' },
+    { name: 'description', type: 'string', length: 32 },
+    { name: 'start_availability', type: 'datetime' },
+    { name: 'end_availability', type: 'datetime', mandatory: 'false' },
+  ],
+}
+
+/** The predefined core attributes plus DOB (decisions §10, before E10). */
+export const PROFILE_SCHEMA_WITH_DOB = {
+  attributes: [
+    { name: 'FirstName', type: 'string' },
+    { name: 'LastName', type: 'string' },
+    { name: 'PhoneNumber', type: 'string' },
+    { name: 'EmailAddress', type: 'string' },
+    { name: 'Title', type: 'string' },
+    { name: 'DOB', type: 'date' },
+  ],
+}

@@ -14,7 +14,8 @@ import { countingClient } from './counting-client'
 export async function createHarness(config: Partial<AppConfig> = {}) {
   const folder = mkdtempSync(join(tmpdir(), 'context-edge-test-'))
   let counter: ReturnType<typeof countingClient>['state'] | undefined
-  const { client, db } = await openDatabase(`file:${join(folder, 'test.db')}`, undefined, (raw) => {
+  const url = `file:${join(folder, 'test.db')}`
+  const { client, db } = await openDatabase(url, undefined, (raw) => {
     const wrapped = countingClient(raw)
     counter = wrapped.state
     return wrapped.client
@@ -35,6 +36,22 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
       const before = counts.roundTrips
       await action()
       return counts.roundTrips - before
+    },
+    /**
+     * `EXPLAIN QUERY PLAN` rows of a statement. Run on a connection of its own and closed at once:
+     * the libsql driver leaves an EXPLAIN statement holding its connection's read lock.
+     */
+    async explain(query: { sql: string; params: unknown[] }): Promise<string> {
+      const { client: own } = await openDatabase(url)
+      try {
+        const plan = await own.execute({
+          sql: `EXPLAIN QUERY PLAN ${query.sql}`,
+          args: query.params as never,
+        })
+        return plan.rows.map((row) => String(row.detail)).join('\n')
+      } finally {
+        own.close()
+      }
     },
     close() {
       client.close()

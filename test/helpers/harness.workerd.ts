@@ -35,6 +35,14 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
       await action()
       return (await pipelines()) - before
     },
+    /** `EXPLAIN QUERY PLAN` rows of a statement, run by the development libSQL server. */
+    async explain(query: { sql: string; params: unknown[] }): Promise<string> {
+      const plan = await client.execute({
+        sql: `EXPLAIN QUERY PLAN ${query.sql}`,
+        args: query.params as never,
+      })
+      return plan.rows.map((row) => String(row.detail)).join('\n')
+    },
     close() {
       client.close()
     },
