@@ -147,19 +147,48 @@ export function bumpMetadataVersion(db: Database, tenant: string): Statement {
     })
 }
 
+/** Every owner kind: what a cached entry holds, so one entry serves every write of its tenant. */
+const ALL_KINDS: OwnerKind[] = ['service', 'state', 'task', 'profile']
+const CACHED_TENANTS = 1000
+
 /**
- * Runs a write against freshly read metadata. When a schema changed between the read and the write
- * batch (its `metadata_changed` guard fired), nothing was written: read again and retry.
+ * Metadata kept per isolate and database, per tenant, so that most writes are one round trip
+ * (architecture, "Storage"). An entry is only a guess: every write batch asserts its version.
+ */
+const cache = new WeakMap<Database, Map<string, TenantMetadata>>()
+
+function remember(db: Database, tenant: string, metadata: TenantMetadata) {
+  const tenants = cache.get(db) ?? new Map<string, TenantMetadata>()
+  cache.set(db, tenants)
+  tenants.delete(tenant)
+  tenants.set(tenant, metadata)
+  // Map keeps insertion order: the first key is the least recently stored.
+  if (tenants.size > CACHED_TENANTS) tenants.delete(tenants.keys().next().value as string)
+}
+
+/**
+ * Runs a write against the tenant's metadata: the cached one first. The write batch asserts the
+ * version it validated against, so a stale entry makes nothing happen (`metadata_changed`). Any
+ * refusal on cached metadata is retried once on fresh metadata, since the cache may be what was
+ * wrong (a schema created or a mode changed by another instance); fresh metadata is retried while
+ * schemas keep changing under it.
  */
 export async function writeWithMetadata<T>(
   db: Database,
   tenant: string,
-  kinds: OwnerKind[],
   write: (metadata: TenantMetadata) => Promise<T>,
-  options: MetadataOptions = {},
 ): Promise<T> {
+  const cached = cache.get(db)?.get(tenant)
+  if (cached) {
+    try {
+      return await write(cached)
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+    }
+  }
   for (let attempt = 1; ; attempt++) {
-    const metadata = await loadMetadata(db, tenant, kinds, options)
+    const metadata = await loadMetadata(db, tenant, ALL_KINDS, { withProfile: true })
+    remember(db, tenant, metadata)
     try {
       return await write(metadata)
     } catch (error) {

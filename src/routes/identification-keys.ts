@@ -91,36 +91,30 @@ function keyNamed(tenant: string, name: string) {
 identificationKeyRoutes.post(BASE, async (c) => {
   const { db, tenant } = c.var
   const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))
-  await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      const key = resolveKey(body, metadata)
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
-          guard(
-            db,
-            'name_taken',
-            sql`EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, body.name)})`,
-          ),
-          db.insert(identificationKeys).values({
-            tenant,
-            name: body.name,
-            nameKey: body.name.toLowerCase(),
-            ...key,
-          }),
-          insertKeyEntries(db, tenant, { id: insertedId('identification_keys'), ...key }),
-          bumpMetadataVersion(db, tenant),
-        ],
-        { name_taken: `an identification key is already named "${body.name}"` },
-        'key_values_not_unique',
-      )
-    },
-    { withProfile: true },
-  )
+  await writeWithMetadata(db, tenant, async (metadata) => {
+    const key = resolveKey(body, metadata)
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
+        guard(
+          db,
+          'name_taken',
+          sql`EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, body.name)})`,
+        ),
+        db.insert(identificationKeys).values({
+          tenant,
+          name: body.name,
+          nameKey: body.name.toLowerCase(),
+          ...key,
+        }),
+        insertKeyEntries(db, tenant, { id: insertedId('identification_keys'), ...key }),
+        bumpMetadataVersion(db, tenant),
+      ],
+      { name_taken: `an identification key is already named "${body.name}"` },
+      'key_values_not_unique',
+    )
+  })
   c.header('Location', locationFor(c, `${BASE}/${body.name}`))
   return c.json({ name: body.name }, 201)
 })

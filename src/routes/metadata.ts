@@ -66,21 +66,15 @@ for (const [segment, kind] of Object.entries(KINDS)) {
     let definition: ExtensionDefinition
     if (kind === 'profile') {
       // A profile extension may not take the name of a core attribute (decisions 6.5).
-      definition = await writeWithMetadata(
-        db,
-        tenant,
-        [],
-        async (metadata) => {
-          const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
-          const parsed = parseExtensionSchema(kind, body, coreNames)
-          await runBatch(db, [
-            ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
-            ...insert(parsed),
-          ])
-          return parsed
-        },
-        { withProfile: true },
-      )
+      definition = await writeWithMetadata(db, tenant, async (metadata) => {
+        const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
+        const parsed = parseExtensionSchema(kind, body, coreNames)
+        await runBatch(db, [
+          ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
+          ...insert(parsed),
+        ])
+        return parsed
+      })
     } else {
       definition = parseExtensionSchema(kind, body)
       await runBatch(db, insert(definition))
@@ -172,45 +166,39 @@ metadataRoutes.put('/metadata/profiles', async (c) => {
       { path: `attributes[${reservedIssues[0].index}].name`, message: 'is reserved' },
     ])
   }
-  await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      const clash = attributes.find((attribute) => metadata.extension('profile', attribute.name))
-      if (clash) {
-        throw new ApiError('reserved_name', `"${clash.name}" is the name of a profile extension`, [
-          { path: 'attributes', message: 'names a profile extension' },
-        ])
-      }
-      const kept = new Set(attributes.map((attribute) => attribute.name.toLowerCase()))
-      const removed = metadata.profile.attributes.map((core) => core.key).filter((key) => !kept.has(key))
-      const statements: Statement[] = [...metadataGuards(db, tenant, metadata, { requireProduction: false })]
-      if (removed.length) {
-        statements.push(
-          guard(
-            db,
-            'attribute_in_use',
-            sql`EXISTS (SELECT 1 FROM ${identificationKeys} k, json_each(k.attributes) a WHERE k.tenant = ${tenant} AND k.source IS NULL AND lower(a.value) IN ${removed})`,
-          ),
-          db
-            .update(profiles)
-            .set({
-              attributes: sql`(SELECT json_group_object(key, json(value)) FROM json_each(${profiles.attributes}) WHERE key NOT IN ${removed})`,
-            })
-            .where(eq(profiles.tenant, tenant)),
-        )
-      }
+  await writeWithMetadata(db, tenant, async (metadata) => {
+    const clash = attributes.find((attribute) => metadata.extension('profile', attribute.name))
+    if (clash) {
+      throw new ApiError('reserved_name', `"${clash.name}" is the name of a profile extension`, [
+        { path: 'attributes', message: 'names a profile extension' },
+      ])
+    }
+    const kept = new Set(attributes.map((attribute) => attribute.name.toLowerCase()))
+    const removed = metadata.profile.attributes.map((core) => core.key).filter((key) => !kept.has(key))
+    const statements: Statement[] = [...metadataGuards(db, tenant, metadata, { requireProduction: false })]
+    if (removed.length) {
       statements.push(
+        guard(
+          db,
+          'attribute_in_use',
+          sql`EXISTS (SELECT 1 FROM ${identificationKeys} k, json_each(k.attributes) a WHERE k.tenant = ${tenant} AND k.source IS NULL AND lower(a.value) IN ${removed})`,
+        ),
         db
-          .insert(profileSchemas)
-          .values({ tenant, attributes })
-          .onConflictDoUpdate({ target: profileSchemas.tenant, set: { attributes } }),
-        bumpMetadataVersion(db, tenant),
+          .update(profiles)
+          .set({
+            attributes: sql`(SELECT json_group_object(key, json(value)) FROM json_each(${profiles.attributes}) WHERE key NOT IN ${removed})`,
+          })
+          .where(eq(profiles.tenant, tenant)),
       )
-      await runBatch(db, statements, { attribute_in_use: 'an identification key uses a removed attribute' })
-    },
-    { withProfile: true },
-  )
+    }
+    statements.push(
+      db
+        .insert(profileSchemas)
+        .values({ tenant, attributes })
+        .onConflictDoUpdate({ target: profileSchemas.tenant, set: { attributes } }),
+      bumpMetadataVersion(db, tenant),
+    )
+    await runBatch(db, statements, { attribute_in_use: 'an identification key uses a removed attribute' })
+  })
   return c.json({ attributes })
 })

@@ -62,33 +62,27 @@ const withProfile = { withProfile: true }
 profileRoutes.post('/profiles', async (c) => {
   const { db, tenant } = c.var
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const customerId = await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      metadata.assertProduction()
-      const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
-      const customerId = parsed.customerId ?? generateCustomerId()
-      const profileId = profileIdOf(tenant, customerId)
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-          profileAbsent(db, tenant, customerId),
-          db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
-          ...parsed.extensions.flatMap((write) =>
-            replaceExtension(db, tenant, 'profile', profileId, write, { ownerIsNew: true }),
-          ),
-          ...metadata.profile.keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
-        ],
-        { customer_exists: `a profile with customer_id ${customerId} already exists` },
-        'unique_key_violation',
-      )
-      return customerId
-    },
-    withProfile,
-  )
+  const customerId = await writeWithMetadata(db, tenant, async (metadata) => {
+    metadata.assertProduction()
+    const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
+    const customerId = parsed.customerId ?? generateCustomerId()
+    const profileId = profileIdOf(tenant, customerId)
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        profileAbsent(db, tenant, customerId),
+        db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
+        ...parsed.extensions.flatMap((write) =>
+          replaceExtension(db, tenant, 'profile', profileId, write, { ownerIsNew: true }),
+        ),
+        ...metadata.profile.keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
+      ],
+      { customer_exists: `a profile with customer_id ${customerId} already exists` },
+      'unique_key_violation',
+    )
+    return customerId
+  })
   c.header('Location', locationFor(c, `/profiles/${customerId}`))
   return c.json({ customer_id: customerId }, 201)
 })
@@ -158,31 +152,25 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const result = await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      metadata.assertProduction()
-      const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
-      assertSameCustomer(parsed.customerId, customerId)
-      const profileId = profileIdOf(tenant, customerId)
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-          profileExists(db, tenant, customerId),
-          db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
-          ...parsed.extensions.flatMap((write) => replaceExtension(db, tenant, 'profile', profileId, write)),
-          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-        ],
-        notFound(customerId),
-        'unique_key_violation',
-      )
-      return profileJson(customerId, parsed.values, metadata.profile)
-    },
-    withProfile,
-  )
+  const result = await writeWithMetadata(db, tenant, async (metadata) => {
+    metadata.assertProduction()
+    const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
+    assertSameCustomer(parsed.customerId, customerId)
+    const profileId = profileIdOf(tenant, customerId)
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        profileExists(db, tenant, customerId),
+        db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
+        ...parsed.extensions.flatMap((write) => replaceExtension(db, tenant, 'profile', profileId, write)),
+        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+      ],
+      notFound(customerId),
+      'unique_key_violation',
+    )
+    return profileJson(customerId, parsed.values, metadata.profile)
+  })
   return c.json(result)
 })
 
@@ -206,35 +194,29 @@ profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stored = await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      metadata.assertProduction()
-      const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
-      assertSameCustomer(parsed.customerId, customerId)
-      const profileId = profileIdOf(tenant, customerId)
-      const written = parsed.extensions.map((write) => write.validator)
-      const statements = [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        profileExists(db, tenant, customerId),
-        ...parsed.extensions.flatMap((write) => mergeExtension(db, tenant, profileId, write)),
-        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-      ]
-      // Reading the merged result inside the same batch costs no extra round trip.
-      const keys = written.map((validator) => validator.definition.name.toLowerCase())
-      const results = await runBatch(
-        db,
-        [...statements, recordsQuery(db, tenant, 'profile', profileId, keys)],
-        notFound(customerId),
-        'unique_key_violation',
-      )
-      const records = results[statements.length] as Parameters<typeof extensionsByOwner>[0]
-      return extensionsByOwner(records, written)(records[0]?.ownerId ?? -1)
-    },
-    withProfile,
-  )
+  const stored = await writeWithMetadata(db, tenant, async (metadata) => {
+    metadata.assertProduction()
+    const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
+    assertSameCustomer(parsed.customerId, customerId)
+    const profileId = profileIdOf(tenant, customerId)
+    const written = parsed.extensions.map((write) => write.validator)
+    const statements = [
+      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+      profileExists(db, tenant, customerId),
+      ...parsed.extensions.flatMap((write) => mergeExtension(db, tenant, profileId, write)),
+      ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+    ]
+    // Reading the merged result inside the same batch costs no extra round trip.
+    const keys = written.map((validator) => validator.definition.name.toLowerCase())
+    const results = await runBatch(
+      db,
+      [...statements, recordsQuery(db, tenant, 'profile', profileId, keys)],
+      notFound(customerId),
+      'unique_key_violation',
+    )
+    const records = results[statements.length] as Parameters<typeof extensionsByOwner>[0]
+    return extensionsByOwner(records, written)(records[0]?.ownerId ?? -1)
+  })
   return c.json(stored)
 })
 
@@ -274,38 +256,32 @@ profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', async (c)
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: false })
-  await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      metadata.assertProduction()
-      const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
-      uniqueValues(unique, body)
-      const parsed = validator.parseRecord(body, validator.definition.name)
-      if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
-      const profileId = profileIdOf(tenant, customerId)
-      const where = recordByKey(
-        tenant,
-        profileId,
-        validator.definition.name.toLowerCase(),
-        validator.recordKey(parsed.data) as string,
-      )
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-          profileExists(db, tenant, customerId),
-          recordExists(db, where),
-          db.update(extensionRecords).set({ data: parsed.data }).where(where),
-          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-        ],
-        notFound(customerId),
-        'unique_key_violation',
-      )
-    },
-    withProfile,
-  )
+  await writeWithMetadata(db, tenant, async (metadata) => {
+    metadata.assertProduction()
+    const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
+    uniqueValues(unique, body)
+    const parsed = validator.parseRecord(body, validator.definition.name)
+    if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
+    const profileId = profileIdOf(tenant, customerId)
+    const where = recordByKey(
+      tenant,
+      profileId,
+      validator.definition.name.toLowerCase(),
+      validator.recordKey(parsed.data) as string,
+    )
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        profileExists(db, tenant, customerId),
+        recordExists(db, where),
+        db.update(extensionRecords).set({ data: parsed.data }).where(where),
+        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+      ],
+      notFound(customerId),
+      'unique_key_violation',
+    )
+  })
   return c.body(null, 204)
 })
 
@@ -313,38 +289,32 @@ profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', as
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: false })
-  await writeWithMetadata(
-    db,
-    tenant,
-    ['profile'],
-    async (metadata) => {
-      metadata.assertProduction()
-      const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
-      // Only the unique attributes select the record; the others are ignored (decisions 6.4b).
-      const parsed = validator.parseRecord(uniqueValues(unique, body), validator.definition.name, {
-        applyDefaults: false,
-      })
-      if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
-      const profileId = profileIdOf(tenant, customerId)
-      const where = recordByKey(
-        tenant,
-        profileId,
-        validator.definition.name.toLowerCase(),
-        validator.recordKey(parsed.data) as string,
-      )
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-          profileExists(db, tenant, customerId),
-          recordExists(db, where),
-          db.delete(extensionRecords).where(where),
-          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-        ],
-        notFound(customerId),
-      )
-    },
-    withProfile,
-  )
+  await writeWithMetadata(db, tenant, async (metadata) => {
+    metadata.assertProduction()
+    const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
+    // Only the unique attributes select the record; the others are ignored (decisions 6.4b).
+    const parsed = validator.parseRecord(uniqueValues(unique, body), validator.definition.name, {
+      applyDefaults: false,
+    })
+    if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
+    const profileId = profileIdOf(tenant, customerId)
+    const where = recordByKey(
+      tenant,
+      profileId,
+      validator.definition.name.toLowerCase(),
+      validator.recordKey(parsed.data) as string,
+    )
+    await runBatch(
+      db,
+      [
+        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
+        profileExists(db, tenant, customerId),
+        recordExists(db, where),
+        db.delete(extensionRecords).where(where),
+        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+      ],
+      notFound(customerId),
+    )
+  })
   return c.body(null, 204)
 })

@@ -81,7 +81,7 @@ for (const [suffix, filter] of [
 serviceRoutes.post('/services/start', async (c) => {
   const { db, tenant } = c.var
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const serviceId = await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+  const serviceId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
     const guards = metadataGuards(db, tenant, metadata, { requireProduction: true })
@@ -111,7 +111,7 @@ serviceRoutes.post('/services/:id/end', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
     const completed = eventJson(fields, nowIso())
@@ -132,7 +132,7 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
   const customer = pathParam(customerId, c.req.param('customer_id'), 'customer_id')
   const id = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(
       body,
@@ -181,7 +181,7 @@ serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')
   const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, ['service'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const write = parseExtensionWrite(metadata, 'service', c.req.param('name'), value)
     await runBatch(db, [

@@ -23,7 +23,7 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stateId = await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+  const stateId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
     const guards = [
@@ -65,7 +65,7 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stateId = await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+  const stateId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, TRANSITION_FIELDS, TransitionBody, metadata, 'state')
     const { from, to } = fields
@@ -117,7 +117,7 @@ stateRoutes.post('/services/:id/states/:state_id/end', async (c) => {
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const stateId = parseId(c.req.param('state_id'), 'state_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'state')
     await runBatch(
@@ -141,7 +141,7 @@ stateRoutes.put('/services/:id/states/:state_id/extensions/:name', async (c) => 
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const stateId = parseId(c.req.param('state_id'), 'state_id')
   const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, ['state'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const write = parseExtensionWrite(metadata, 'state', c.req.param('name'), value)
     await runBatch(

@@ -32,7 +32,7 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const taskId = await writeWithMetadata(db, tenant, ['task'], async (metadata) => {
+  const taskId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
     const guards = [
@@ -74,7 +74,7 @@ taskRoutes.post('/services/:id/tasks/:task_id/end', async (c) => {
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const taskId = parseId(c.req.param('task_id'), 'task_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, ['task'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'task')
     await runBatch(
@@ -98,7 +98,7 @@ taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', async (c) => {
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const taskId = parseId(c.req.param('task_id'), 'task_id')
   const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, ['task'], async (metadata) => {
+  await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const write = parseExtensionWrite(metadata, 'task', c.req.param('name'), value)
     await runBatch(

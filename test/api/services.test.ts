@@ -345,14 +345,17 @@ describe('concurrency', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve
     })
-    let seen = 0
-    h.counter.beforeBatch = () => {
-      seen++
-      return seen === 2 ? held : undefined
+    // B's write batch (built from metadata read before A ran) is held until A has committed.
+    let holding = false
+    h.counter.beforeBatch = (_index, statements) => {
+      const isWrite = JSON.stringify(statements).includes('update \\"services\\" set \\"completed\\"')
+      if (!isWrite || holding) return undefined
+      holding = true
+      return held
     }
     try {
       const b = h.api.post(`/services/${id}/end`, { disposition: 2, Feedback: { rating: 2 } })
-      while (seen < 2) await new Promise((resolve) => setTimeout(resolve, 1))
+      while (!holding) await new Promise((resolve) => setTimeout(resolve, 1))
       h.counter.beforeBatch = undefined
       const a = await h.api.post(`/services/${id}/end`, { disposition: 1, Feedback: { rating: 1 } })
       expect(a.status).toBe(204)

@@ -8,7 +8,7 @@ export function countingClient(client: Client) {
   const state = {
     roundTrips: 0,
     /** Called before each batch; a test may return a promise to hold that batch back. */
-    beforeBatch: undefined as undefined | ((index: number) => Promise<void> | undefined),
+    beforeBatch: undefined as undefined | ((index: number, statements: unknown) => Promise<void> | undefined),
     batches: 0,
   }
   const counted = new Set(['execute', 'batch', 'executeMultiple', 'migrate', 'transaction', 'sync'])
@@ -22,7 +22,7 @@ export function countingClient(client: Client) {
         state.roundTrips++
         if (property === 'batch') {
           const index = state.batches++
-          await state.beforeBatch?.(index)
+          await state.beforeBatch?.(index, args[0])
         }
         return value.apply(target, args)
       }

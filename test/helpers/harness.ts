@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { drizzle } from 'drizzle-orm/libsql'
 import { createApp } from '../../src/app'
 import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
 import { applyMigrations, openDatabase } from '../../src/db/node'
+import * as schema from '../../src/db/schema'
 import { type ApiClient, apiClient } from './api'
 import { countingClient } from './counting-client'
 
@@ -30,6 +32,14 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
     fetch: (request: Request) => Promise.resolve(app.fetch(request)),
     db,
     client,
+    /**
+     * Another app over the same database with its own Drizzle handle, hence its own metadata cache:
+     * what a second worker isolate or server process sees.
+     */
+    otherInstance(): ApiClient {
+      const other = createApp({ db: drizzle(client, { schema }), config: { ...DEFAULT_CONFIG, ...config } })
+      return apiClient((request) => other.fetch(request))
+    },
     counter: counts,
     /** Round trips made by `action`. */
     async roundTripsOf(action: () => Promise<unknown>): Promise<number> {

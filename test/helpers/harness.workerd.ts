@@ -9,7 +9,7 @@ import { inject } from 'vitest'
 import { createApp } from '../../src/app'
 import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
 import * as schema from '../../src/db/schema'
-import { apiClient } from './api'
+import { type ApiClient, apiClient } from './api'
 import { countingClient } from './counting-client'
 
 export async function createHarness(config: Partial<AppConfig> = {}) {
@@ -29,6 +29,14 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
     fetch: (request: Request) => Promise.resolve(app.fetch(request)),
     db,
     client,
+    /**
+     * Another app over the same database with its own Drizzle handle, hence its own metadata cache:
+     * what a second worker isolate or server process sees.
+     */
+    otherInstance(): ApiClient {
+      const other = createApp({ db: drizzle(client, { schema }), config: { ...DEFAULT_CONFIG, ...config } })
+      return apiClient((request) => other.fetch(request))
+    },
     counter: state,
     async roundTripsOf(action: () => Promise<unknown>): Promise<number> {
       const before = await pipelines()

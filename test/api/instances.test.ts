@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { extensionRecords } from '../../src/db/schema'
+import { FEEDBACK } from '../helpers/fixtures'
+import { createHarness, type Harness } from '../helpers/harness'
+
+let h: Harness
+beforeAll(async () => {
+  h = await createHarness()
+})
+afterAll(() => h.close())
+
+/**
+ * Each instance (process or isolate) caches its tenants' metadata. What another instance changes
+ * must be seen at once: the write batch asserts the metadata version, and a refusal made on cached
+ * metadata is checked again on fresh metadata.
+ */
+describe('metadata cached per instance', () => {
+  it('sees schemas created and deleted by another instance, and its mode changes', async () => {
+    const one = h.api
+    const two = h.otherInstance()
+    const start = () =>
+      one.post('/services/start', { service_type: 1, customer_id: 'C', Feedback: { rating: 1 } })
+
+    // Instance one caches metadata without Feedback.
+    expect((await one.post('/services/start', { service_type: 1, customer_id: 'C' })).status).toBe(200)
+    expect((await two.post('/metadata/services/extensions', FEEDBACK)).status).toBe(201)
+    const created = await start()
+    expect(created.status).toBe(200)
+
+    // Instance one now caches Feedback; instance two deletes it.
+    expect((await two.delete('/metadata/services/extensions/Feedback')).status).toBe(204)
+    const refused = await start()
+    expect(refused.status).toBe(400)
+    expect(refused.body.code).toBe('unknown_field')
+    expect(await h.db.$count(extensionRecords, eq(extensionRecords.extension, 'feedback'))).toBe(0)
+
+    // Maintenance set by instance two applies to instance one's writes at once, and is lifted at once.
+    expect((await two.post('/server/mode', { mode: 'maintenance' })).status).toBe(200)
+    expect((await one.post('/services/start', { service_type: 1, customer_id: 'C' })).status).toBe(503)
+    expect((await two.post('/server/mode', { mode: 'production' })).status).toBe(200)
+    expect((await one.post('/services/start', { service_type: 1, customer_id: 'C' })).status).toBe(200)
+  })
+
+  it('makes most writes a single round trip once metadata is cached', async () => {
+    const { body } = await h.api.post('/services/start', { service_type: 1, customer_id: 'RT' })
+    const trips = await h.roundTripsOf(() =>
+      h.api.post(`/services/${body.service_id}/end`, { disposition: 1 }),
+    )
+    expect(trips).toBe(1)
+  })
+})
