@@ -48,14 +48,17 @@ export class TenantMetadata {
   }
 }
 
-// Schemas are immutable (created or deleted, never changed) and their ids are never reused, so a
-// compiled validator can be kept for the life of the isolate.
-const validators = new Map<number, ExtensionValidator>()
+// A compiled validator depends only on the schema's definition, so validators are kept by that
+// definition (not by row id: another database may have another schema under the same id).
+const validators = new Map<string, ExtensionValidator>()
+const CACHED_VALIDATORS = 10_000
 function compiled(row: SchemaRow): ExtensionValidator {
-  let validator = validators.get(row.id)
+  const key = JSON.stringify([row.name, row.multiValued, row.attributes, row.unique])
+  let validator = validators.get(key)
   if (!validator) {
     validator = new ExtensionValidator(row)
-    validators.set(row.id, validator)
+    if (validators.size >= CACHED_VALIDATORS) validators.clear()
+    validators.set(key, validator)
   }
   return validator
 }

@@ -50,3 +50,37 @@ describe('metadata cached per instance', () => {
     expect(trips).toBe(1)
   })
 })
+
+describe('two databases in one process', () => {
+  it('never mixes up schemas that share a row id in different databases', async () => {
+    const other = await createHarness()
+    try {
+      // Both first schemas get id 1, in different databases.
+      await h.api.post('/metadata/tasks/extensions', {
+        name: 'Shape',
+        type: 'single-valued',
+        attributes: [{ name: 'sides', type: 'integer' }],
+      })
+      await other.api.post('/metadata/tasks/extensions', {
+        name: 'Shape',
+        type: 'multi-valued',
+        attributes: [{ name: 'color', type: 'string' }],
+      })
+      const sid = (await h.api.post('/services/start', { service_type: 1, customer_id: 'S' })).body.service_id
+      const osid = (await other.api.post('/services/start', { service_type: 1, customer_id: 'S' })).body
+        .service_id
+      expect(
+        (await h.api.post(`/services/${sid}/tasks/start`, { task_type: 1, Shape: { sides: 3 } })).status,
+      ).toBe(200)
+      expect(
+        (await other.api.post(`/services/${osid}/tasks/start`, { task_type: 1, Shape: [{ color: 'red' }] }))
+          .status,
+      ).toBe(200)
+      expect(
+        (await other.api.post(`/services/${osid}/tasks/start`, { task_type: 1, Shape: { sides: 3 } })).status,
+      ).toBe(400)
+    } finally {
+      other.close()
+    }
+  })
+})

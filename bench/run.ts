@@ -1,0 +1,537 @@
+/**
+ * `npm run bench`: the benchmark of BENCHMARKS.md. Every figure comes from this one run, so ratios
+ * between workloads and ceilings are meaningful on a noisy machine.
+ *
+ *   npm run bench                  full run (about 4 minutes)
+ *   npm run bench -- --quick       short smoke run (about 1 minute)
+ *
+ * The load generator (autocannon, in this process) shares the machine's cores with the server
+ * (another process); its own CPU use is reported beside each workload.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs, promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import type { Client, InStatement } from '@libsql/client'
+import autocannon from 'autocannon'
+import { and, eq, inArray, isNotNull } from 'drizzle-orm'
+import { createApp } from '../src/app'
+import { DEFAULT_CONFIG } from '../src/config'
+import { applyMigrations, openDatabase } from '../src/db/node'
+import { extensionRecords, services } from '../src/db/schema'
+import { topFunctions } from './profile'
+import { countRoundTrips } from './round-trips'
+import { seedServices, TENANT } from './seed'
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const QUICK = args.quick
+const DURATION = QUICK ? 3 : 10
+const SOAK_SECONDS = QUICK ? 10 : 60
+const READ_SERVICES = QUICK ? 20_000 : 100_000
+/** Most requests a write workload may make: each completes its own pre-started service. */
+const CAP = QUICK ? 10_000 : 40_000
+
+const SATISFACTION = {
+  name: 'Satisfaction',
+  type: 'multi-valued',
+  unique: ['place'],
+  attributes: [
+    { name: 'rating', type: 'integer' },
+    { name: 'pertinence', type: 'integer' },
+    { name: 'usefull', type: 'boolean' },
+    { name: 'place', type: 'string', length: 64, mandatory: true },
+  ],
+}
+const FEEDBACK = {
+  name: 'Feedback',
+  type: 'single-valued',
+  attributes: [
+    { name: 'FeedbackType', type: 'string', length: 32 },
+    { name: 'rating', type: 'integer' },
+    { name: 'notes', type: 'string', length: 256 },
+  ],
+}
+/** The seed body: 7 event fields, one single-valued and one 2-record multi-valued extension. */
+const SEED_END_BODY = JSON.stringify({
+  timestamp: '2009-05-12T12:05:12.145Z',
+  interaction_id: '123ABCAADFJ1259ACF',
+  media_type: 1,
+  resource_id: 5005,
+  resource_type: 2,
+  disposition: 10,
+  disposition_desc: 'SUCCESS',
+  Feedback: {
+    FeedbackType: 'survey',
+    rating: 7,
+    notes: 'warm welcome at frontdesk, thanks for the nice trip',
+  },
+  Satisfaction: [
+    { rating: 2, pertinence: 8, usefull: true, place: 'Terranova mexico resort' },
+    { rating: 8, pertinence: 4, usefull: false, place: 'Fancy resort Paris' },
+  ],
+})
+const START_BODY = JSON.stringify({ service_type: 7, contact_key: 'bench-start', Feedback: { rating: 3 } })
+
+interface Row {
+  workload: string
+  connections: number
+  requestsPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  errors: number
+  serverPeakRssMiB?: number
+  loadGeneratorCpuPercent?: number
+  ok: number
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'context-edge-bench-'))
+const databaseUrl = `file:${join(folder, 'bench.db')}`
+const rows: Row[] = []
+const log = (line: string) => console.log(line)
+
+function memory(pid: number): { rssMiB: number; peakMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  return { rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, peakMiB: Math.round(kb('VmHWM') / 102.4) / 10 }
+}
+
+async function startProcess(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000)
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1]
+      if (port) {
+        clearTimeout(timer)
+        resolve(`http://127.0.0.1:${port}`)
+      }
+    }
+    child.stdout?.on('data', read)
+    child.stderr?.on('data', read)
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
+  })
+  return { child, url }
+}
+
+async function stopProcess(child: ChildProcess) {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+async function load(
+  name: string,
+  url: string,
+  connections: number,
+  request: Partial<autocannon.Request> & { method: autocannon.Request['method'] },
+  server?: ChildProcess,
+  options: { duration?: number; cap?: number } = {},
+): Promise<Row> {
+  const cpuBefore = process.cpuUsage()
+  const wallBefore = process.hrtime.bigint()
+  const result = await autocannon({
+    url,
+    connections,
+    duration: options.duration ?? DURATION,
+    maxOverallRequests: options.cap,
+    headers: { 'content-type': 'application/json' },
+    requests: [request as autocannon.Request],
+  })
+  const cpu = process.cpuUsage(cpuBefore)
+  const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1000
+  const row: Row = {
+    workload: name,
+    connections,
+    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    ok: result['2xx'],
+    loadGeneratorCpuPercent: Math.round(((cpu.user + cpu.system) / wallMicros) * 100),
+    ...(server?.pid ? { serverPeakRssMiB: memory(server.pid).peakMiB } : {}),
+  }
+  rows.push(row)
+  log(
+    `  ${name} ×${connections}: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${row.errors}`,
+  )
+  return row
+}
+
+/** Hands out pre-started service ids to autocannon, one per request, never twice. */
+function completeRequest(ids: number[]) {
+  let next = 0
+  return {
+    method: 'POST' as const,
+    body: SEED_END_BODY,
+    setupRequest: (request: autocannon.Request) => {
+      const id = ids[next++]
+      if (id === undefined) throw new Error('ran out of pre-started services: raise CAP')
+      return { ...request, path: `/services/${id}/end` }
+    },
+    used: () => next,
+  }
+}
+
+/**
+ * The database ceiling: the write batch the API runs for a warm Complete Service, recorded once
+ * through the app and replayed with other service ids straight on @libsql/client, no HTTP.
+ */
+async function recordCompleteBatch(templateId: number, warmId: number): Promise<InStatement[]> {
+  const recorded: InStatement[][] = []
+  const recording = (client: Client) =>
+    new Proxy(client, {
+      get(target, property) {
+        const value = Reflect.get(target, property)
+        if (typeof value !== 'function') return value
+        if (property === 'batch') {
+          return (statements: InStatement[], ...rest: unknown[]) => {
+            recorded.push(statements)
+            return value.call(target, statements, ...rest)
+          }
+        }
+        return value.bind(target)
+      },
+    })
+  const { client, db } = await openDatabase(databaseUrl, undefined, recording)
+  const app = createApp({ db, config: DEFAULT_CONFIG })
+  await app.request(`/services/${warmId}/end`, { method: 'POST', body: SEED_END_BODY })
+  recorded.length = 0
+  const response = await app.request(`/services/${templateId}/end`, { method: 'POST', body: SEED_END_BODY })
+  if (response.status !== 204 || recorded.length !== 1) {
+    throw new Error(
+      `expected one batch for a warm complete, got ${recorded.length} (status ${response.status})`,
+    )
+  }
+  client.close()
+  return recorded[0]
+}
+
+function withServiceId(template: InStatement[], templateId: number, id: number): InStatement[] {
+  return template.map((statement) => {
+    if (typeof statement === 'string') return statement
+    const values = statement.args as unknown[]
+    return {
+      sql: statement.sql,
+      args: values.map((value) => (value === templateId ? id : value)),
+    } as InStatement
+  })
+}
+
+async function ceiling(
+  template: InStatement[],
+  templateId: number,
+  ids: number[],
+  connections: number,
+): Promise<Row> {
+  const { client } = await openDatabase(databaseUrl)
+  const latencies: number[] = []
+  let next = 0
+  const deadline = Date.now() + DURATION * 1000
+  const started = process.hrtime.bigint()
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline && next < ids.length) {
+        const id = ids[next++]
+        const t0 = process.hrtime.bigint()
+        await client.batch(withServiceId(template, templateId, id), 'deferred')
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      }
+    }),
+  )
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  client.close()
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100
+  const row: Row = {
+    workload: 'ceiling: database (complete batch, no HTTP)',
+    connections,
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    errors: 0,
+    ok: latencies.length,
+  }
+  rows.push(row)
+  log(
+    `  database ceiling ×${connections}: ${row.requestsPerSecond} batches/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`,
+  )
+  return row
+}
+
+async function bundleGzipKiB(): Promise<number> {
+  const outdir = join(folder, 'bundle')
+  await promisify(execFile)(
+    'node_modules/.bin/wrangler',
+    ['deploy', '--dry-run', '--outdir', outdir, '--minify'],
+    {
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
+    },
+  )
+  const file = readdirSync(outdir).find((name) => name.endsWith('.js')) as string
+  return Math.round((gzipSync(readFileSync(join(outdir, file))).length / 1024) * 10) / 10
+}
+
+async function main() {
+  log(
+    `context-edge benchmark${QUICK ? ' (quick)' : ''} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  )
+  log(`database: ${databaseUrl} (WAL, synchronous=NORMAL)`)
+
+  // 1. Seed: schemas through the app, services straight into the database.
+  const setup = await openDatabase(databaseUrl)
+  await applyMigrations(setup.db)
+  const setupApp = createApp({ db: setup.db, config: DEFAULT_CONFIG })
+  for (const schema of [SATISFACTION, FEEDBACK]) {
+    const response = await setupApp.request('/metadata/services/extensions', {
+      method: 'POST',
+      body: JSON.stringify(schema),
+    })
+    if (response.status !== 201) throw new Error(`schema: ${response.status}`)
+  }
+  const seedStart = Date.now()
+  const readIds = await seedServices(setup.db, READ_SERVICES, { contactKey: 'read', withDetails: true })
+  const complete1 = await seedServices(setup.db, CAP, { contactKey: 'c1', withDetails: false })
+  const complete16 = await seedServices(setup.db, CAP, { contactKey: 'c16', withDetails: false })
+  const profiled = await seedServices(setup.db, CAP, { contactKey: 'prof', withDetails: false })
+  const ceilingIds = await seedServices(setup.db, CAP * 2 + 2, { contactKey: 'ceil', withDetails: false })
+  setup.client.close()
+  const totalServices = READ_SERVICES + CAP * 5 + 2
+  log(`seeded ${totalServices} services in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`)
+
+  // 2. The API server, in its own process, exactly as `npm start` runs it.
+  const api = await startProcess(['--import', 'tsx', 'src/node.ts'], { PORT: '0', DATABASE_URL: databaseUrl })
+  log(`API server pid ${api.child.pid} at ${api.url}`)
+  const completeRuns: { ids: number[]; used: () => number; row: Row }[] = []
+  for (const [connections, ids] of [
+    [1, complete1],
+    [16, complete16],
+  ] as const) {
+    const request = completeRequest(ids)
+    const row = await load('complete service', api.url, connections, request, api.child, { cap: CAP })
+    completeRuns.push({ ids, used: request.used, row })
+  }
+  const startRows: Row[] = []
+  for (const connections of [1, 16]) {
+    startRows.push(
+      await load(
+        'start service',
+        api.url,
+        connections,
+        { method: 'POST', path: '/services/start', body: START_BODY },
+        api.child,
+      ),
+    )
+  }
+  for (const connections of [1, 16]) {
+    await load(
+      `read service (${READ_SERVICES} services)`,
+      api.url,
+      connections,
+      {
+        method: 'GET',
+        setupRequest: (request: autocannon.Request) => ({
+          ...request,
+          path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
+        }),
+      },
+      api.child,
+    )
+  }
+
+  // 3. Soak: RSS sampled while the server starts services for SOAK_SECONDS.
+  const samples: number[] = []
+  const sampler = setInterval(() => samples.push(memory(api.child.pid as number).rssMiB), 5000)
+  const soak = await load(
+    `soak: start service, ${SOAK_SECONDS} s`,
+    api.url,
+    16,
+    { method: 'POST', path: '/services/start', body: START_BODY },
+    api.child,
+    { duration: SOAK_SECONDS },
+  )
+  clearInterval(sampler)
+  startRows.push(soak)
+  log(`  RSS during soak (MiB, every 5 s): ${samples.join(', ')}`)
+  await stopProcess(api.child)
+
+  // 4. Lost writes: exactly one completion per 2xx, with its three extension records.
+  const check = await openDatabase(databaseUrl)
+  const verification: Record<string, number | boolean> = {}
+  let completedExpected = 0
+  let completedFound = 0
+  let recordsFound = 0
+  for (const run of completeRuns) {
+    const attempted = run.ids.slice(0, run.used())
+    completedExpected += run.row.ok
+    for (let i = 0; i < attempted.length; i += 500) {
+      const chunk = attempted.slice(i, i + 500)
+      completedFound += await check.db.$count(
+        services,
+        and(inArray(services.id, chunk), isNotNull(services.completed)),
+      )
+      recordsFound += await check.db.$count(
+        extensionRecords,
+        and(eq(extensionRecords.ownerKind, 'service'), inArray(extensionRecords.ownerId, chunk)),
+      )
+    }
+  }
+  const startedExpected = startRows.reduce((sum, row) => sum + row.ok, 0)
+  const startedFound = await check.db.$count(services, eq(services.contactKey, 'bench-start'))
+  const startedRecords = await check.db.$count(
+    extensionRecords,
+    and(
+      eq(extensionRecords.tenant, TENANT),
+      inArray(
+        extensionRecords.ownerId,
+        check.db.select({ id: services.id }).from(services).where(eq(services.contactKey, 'bench-start')),
+      ),
+    ),
+  )
+  check.client.close()
+  Object.assign(verification, {
+    completed2xx: completedExpected,
+    completedInDatabase: completedFound,
+    completeExtensionRecords: recordsFound,
+    started2xx: startedExpected,
+    startedInDatabase: startedFound,
+    startExtensionRecords: startedRecords,
+    noLostWrites:
+      completedFound === completedExpected &&
+      recordsFound === completedExpected * 3 &&
+      startedFound === startedExpected &&
+      startedRecords === startedExpected,
+  })
+  log(`verification: ${JSON.stringify(verification)}`)
+
+  // 5. Ceilings, in the same run: HTTP (hello world) and database (the complete batch, no HTTP).
+  const hello = await startProcess(['--import', 'tsx', 'bench/hello.ts'], { PORT: '0' })
+  const helloRows: Row[] = []
+  for (const connections of [1, 16]) {
+    helloRows.push(
+      await load(
+        'ceiling: hello world (HTTP)',
+        hello.url,
+        connections,
+        { method: 'GET', path: '/' },
+        hello.child,
+      ),
+    )
+  }
+  await stopProcess(hello.child)
+  const [templateId, warmId, ...replayIds] = ceilingIds
+  const template = await recordCompleteBatch(templateId, warmId)
+  const ceilingRows: Row[] = []
+  ceilingRows.push(await ceiling(template, templateId, replayIds.slice(0, CAP), 1))
+  ceilingRows.push(await ceiling(template, templateId, replayIds.slice(CAP), 16))
+
+  // 6. Where the CPU goes: the server profiled under Complete Service at 16 connections.
+  const profileDir = join(folder, 'profile')
+  mkdirSync(profileDir)
+  const profiledServer = await startProcess(
+    ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', 'src/node.ts'],
+    { PORT: '0', DATABASE_URL: databaseUrl },
+  )
+  await load(
+    'complete service (profiled)',
+    profiledServer.url,
+    16,
+    completeRequest(profiled),
+    profiledServer.child,
+    {
+      duration: Math.min(DURATION, 8),
+      cap: CAP,
+    },
+  )
+  rows.pop()
+  await stopProcess(profiledServer.child)
+  const profileFile = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'))
+  const hot = profileFile ? topFunctions(join(profileDir, profileFile)) : []
+
+  const roundTrips = await countRoundTrips(`file:${join(folder, 'round-trips.db')}`)
+  const bundle = await bundleGzipKiB()
+
+  // 7. Report.
+  const byName = (workload: string, connections: number) =>
+    rows.find((row) => row.workload.startsWith(workload) && row.connections === connections) as Row
+  const ratio = (a: Row, b: Row) => Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100
+  const ratios = {
+    completeVsDatabaseCeiling: {
+      c1: ratio(byName('complete service', 1), byName('ceiling: database', 1)),
+      c16: ratio(byName('complete service', 16), byName('ceiling: database', 16)),
+    },
+    readVsHelloWorld: {
+      c1: ratio(byName('read service', 1), byName('ceiling: hello', 1)),
+      c16: ratio(byName('read service', 16), byName('ceiling: hello', 16)),
+    },
+  }
+  console.log(
+    '\n| workload | conns | req/s | p50 ms | p99 ms | errors | server peak RSS MiB | load gen CPU % |',
+  )
+  console.log('|---|---|---|---|---|---|---|---|')
+  for (const row of rows) {
+    console.log(
+      `| ${row.workload} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.serverPeakRssMiB ?? '–'} | ${row.loadGeneratorCpuPercent ?? '–'} |`,
+    )
+  }
+  console.log(`\nratios: ${JSON.stringify(ratios)}`)
+  console.log(`soak RSS samples (MiB): ${samples.join(', ')}`)
+  console.log('\n| operation | kind | round trips |\n|---|---|---|')
+  for (const entry of roundTrips) console.log(`| ${entry.operation} | ${entry.kind} | ${entry.roundTrips} |`)
+  console.log(`\nworker bundle: ${bundle} KiB gzip`)
+  console.log('\ntop 10 functions by self time (server, complete service ×16):')
+  for (const entry of hot) console.log(`  ${entry.selfPercent}%  ${entry.function}  ${entry.location}`)
+
+  const results = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    machine: {
+      cores: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    settings: {
+      journalMode: 'WAL',
+      synchronous: 'NORMAL',
+      durationSeconds: DURATION,
+      readServices: READ_SERVICES,
+    },
+    rows,
+    ratios,
+    soakRssMiB: samples,
+    verification,
+    roundTrips,
+    bundleGzipKiB: bundle,
+    hotFunctions: hot,
+  }
+  mkdirSync('bench/results', { recursive: true })
+  writeFileSync('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`)
+  console.log('\nwritten: bench/results/latest.json')
+  rmSync(folder, { recursive: true, force: true })
+  const failed =
+    !verification.noLostWrites ||
+    rows.some((row) => row.errors > 0) ||
+    roundTrips.some((r) => r.roundTrips > (r.kind === 'read' ? 2 : 2))
+  if (failed) {
+    console.error('benchmark found errors, lost writes or round trips over budget')
+    process.exitCode = 1
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  rmSync(folder, { recursive: true, force: true })
+  process.exit(1)
+})
