@@ -1,14 +1,31 @@
 import { type SQL, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { ApiError } from '../lib/errors'
-import type { Database, Statement } from './database'
+import type { Database, GuardCheck, Statement } from './database'
 import { GUARD_CODES, type GuardCode } from './schema'
 
 /**
- * A precondition inside a write batch: when `violation` holds, the insert selects a row, the CHECK
- * constraint named `code` on `guard` rejects it and the whole batch rolls back (architecture, "Storage").
+ * A precondition inside a write batch: when `violation` holds, an insert into `guard` selects the
+ * code, the CHECK constraint named after it rejects the row and the whole batch rolls back
+ * (architecture, "Storage"). Consecutive guards run as one statement that selects the code of the
+ * first violated one.
  */
-export function guard(db: Database, code: GuardCode, violation: SQL): Statement {
-  return db.run(sql`INSERT INTO guard (code) SELECT ${code} WHERE ${violation}`) as unknown as Statement
+export function guard(code: GuardCode, violation: SQL): GuardCheck {
+  return { kind: 'guard', code, violation }
+}
+
+function isGuard(item: Statement): item is GuardCheck {
+  return (item as GuardCheck).kind === 'guard'
+}
+
+function guardStatement(db: Database, checks: GuardCheck[]): BatchItem<'sqlite'> {
+  const cases = sql.join(
+    checks.map((check) => sql`WHEN ${check.violation} THEN ${check.code}`),
+    sql` `,
+  )
+  return db.run(
+    sql`INSERT INTO guard (code) SELECT code FROM (SELECT CASE ${cases} END AS code) WHERE code IS NOT NULL`,
+  ) as unknown as BatchItem<'sqlite'>
 }
 
 const GUARD_FAILURE = /CHECK constraint failed: ([a-z_]+)/
@@ -33,8 +50,27 @@ export async function runBatch(
   keyConflict?: 'unique_key_violation' | 'key_values_not_unique',
 ): Promise<unknown[]> {
   if (statements.length === 0) return []
+  // Merge each run of guards into one statement; results stay aligned with `statements`.
+  const queries: BatchItem<'sqlite'>[] = []
+  const position: number[] = []
+  for (let i = 0; i < statements.length; ) {
+    const item = statements[i]
+    if (isGuard(item)) {
+      const run: GuardCheck[] = []
+      for (; i < statements.length && isGuard(statements[i]); i++) {
+        run.push(statements[i] as GuardCheck)
+        position.push(queries.length)
+      }
+      queries.push(guardStatement(db, run))
+    } else {
+      position.push(queries.length)
+      queries.push(item)
+      i++
+    }
+  }
   try {
-    return await db.batch(statements as [Statement, ...Statement[]])
+    const results = await db.batch(queries as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+    return position.map((index) => results[index])
   } catch (error) {
     const code = guardCodeOf(error)
     if (code) throw new ApiError(code, messages[code])

@@ -115,25 +115,22 @@ export async function loadMetadata(
  * until asserted here.
  */
 export function metadataGuards(
-  db: Database,
   tenant: string,
   metadata: TenantMetadata,
   options: { requireProduction: boolean },
 ): Statement[] {
-  const statements = [
+  const statements: Statement[] = [
     guard(
-      db,
       'metadata_changed',
       sql`coalesce((SELECT ${tenantState.metadataVersion} FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant}), 0) <> ${metadata.version}`,
     ),
   ]
-  if (options.requireProduction) statements.push(productionGuard(db, tenant))
+  if (options.requireProduction) statements.push(productionGuard(tenant))
   return statements
 }
 
-export function productionGuard(db: Database, tenant: string): Statement {
+export function productionGuard(tenant: string): Statement {
   return guard(
-    db,
     'maintenance_mode',
     sql`EXISTS (SELECT 1 FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant} AND ${tenantState.mode} = 'maintenance')`,
   )

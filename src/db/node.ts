@@ -23,7 +23,9 @@ export async function openDatabase(
     const path = url.slice('file:'.length).split('?')[0]
     if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   }
-  const client = createClient({ url, authToken })
+  // One connection for a local file: batches run synchronously, so more connections add nothing
+  // but lock hand-offs and page-cache invalidation between them (and each would need the pragmas).
+  const client = createClient({ url, authToken, ...(url.startsWith('file:') ? { concurrency: 1 } : {}) })
   if (url.startsWith('file:')) {
     await client.execute('PRAGMA journal_mode = WAL')
     await client.execute('PRAGMA synchronous = NORMAL')

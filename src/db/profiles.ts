@@ -16,17 +16,15 @@ export function profileIdOf(tenant: string, customerId: string): SQL {
   return sql`(SELECT ${profiles.id} FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`
 }
 
-export function profileExists(db: Database, tenant: string, customerId: string): Statement {
+export function profileExists(tenant: string, customerId: string): Statement {
   return guard(
-    db,
     'profile_not_found',
     sql`NOT EXISTS (SELECT 1 FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`,
   )
 }
 
-export function profileAbsent(db: Database, tenant: string, customerId: string): Statement {
+export function profileAbsent(tenant: string, customerId: string): Statement {
   return guard(
-    db,
     'customer_exists',
     sql`EXISTS (SELECT 1 FROM ${profiles} WHERE ${thisProfile(tenant, customerId)})`,
   )
@@ -141,8 +139,8 @@ export function recordByKey(tenant: string, ownerId: SQL, extension: string, rec
   ) as SQL
 }
 
-export function recordExists(db: Database, where: SQL): Statement {
-  return guard(db, 'record_not_found', sql`NOT EXISTS (SELECT 1 FROM ${extensionRecords} WHERE ${where})`)
+export function recordExists(where: SQL): Statement {
+  return guard('record_not_found', sql`NOT EXISTS (SELECT 1 FROM ${extensionRecords} WHERE ${where})`)
 }
 
 /**

@@ -13,22 +13,19 @@ export function thisService(tenant: string, id: number): SQL {
 }
 
 /** Guards: the service exists in this tenant (404), and is not completed (409 with `code`). */
-export function serviceExists(db: Database, tenant: string, id: number): Statement {
+export function serviceExists(tenant: string, id: number): Statement {
   return guard(
-    db,
     'service_not_found',
     sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)})`,
   )
 }
 
 export function serviceNotCompleted(
-  db: Database,
   tenant: string,
   id: number,
   code: 'already_completed' | 'service_completed',
 ): Statement {
   return guard(
-    db,
     code,
     sql`EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)} AND ${services.completed} IS NOT NULL)`,
   )

@@ -22,44 +22,35 @@ function thisTask(tenant: string, serviceId: number, taskId: number): SQL {
  * `state_not_found`; referenced from a body, it is 400 `invalid_state_reference` (decisions 5.7).
  */
 export function stateOfService(
-  db: Database,
   tenant: string,
   serviceId: number,
   stateId: number,
   code: 'state_not_found' | 'invalid_state_reference',
 ): Statement {
-  return guard(
-    db,
-    code,
-    sql`NOT EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)})`,
-  )
+  return guard(code, sql`NOT EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)})`)
 }
 
 export function stateNotCompleted(
-  db: Database,
   tenant: string,
   serviceId: number,
   stateId: number,
   code: 'already_completed' | 'state_completed',
 ): Statement {
   return guard(
-    db,
     code,
     sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL)`,
   )
 }
 
-export function taskOfService(db: Database, tenant: string, serviceId: number, taskId: number): Statement {
+export function taskOfService(tenant: string, serviceId: number, taskId: number): Statement {
   return guard(
-    db,
     'task_not_found',
     sql`NOT EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)})`,
   )
 }
 
-export function taskNotCompleted(db: Database, tenant: string, serviceId: number, taskId: number): Statement {
+export function taskNotCompleted(tenant: string, serviceId: number, taskId: number): Statement {
   return guard(
-    db,
     'already_completed',
     sql`EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)} AND ${tasks.completed} IS NOT NULL)`,
   )

@@ -96,9 +96,8 @@ identificationKeyRoutes.post(BASE, async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
+        ...metadataGuards(tenant, metadata, { requireProduction: false }),
         guard(
-          db,
           'name_taken',
           sql`EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, body.name)})`,
         ),
@@ -166,7 +165,6 @@ identificationKeyRoutes.delete(`${BASE}/:name`, async (c) => {
     db,
     [
       guard(
-        db,
         'identification_key_not_found',
         sql`NOT EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, name)})`,
       ),

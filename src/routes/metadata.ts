@@ -48,7 +48,6 @@ for (const [segment, kind] of Object.entries(KINDS)) {
     const body = await readJsonObject(c, { emptyIsObject: true })
     const insert = (definition: ExtensionDefinition): Statement[] => [
       guard(
-        db,
         'name_taken',
         sql`EXISTS (SELECT 1 FROM ${extensionSchemas} WHERE ${schemaNamed(tenant, kind, definition.name)})`,
       ),
@@ -70,7 +69,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
         const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
         const parsed = parseExtensionSchema(kind, body, coreNames)
         await runBatch(db, [
-          ...metadataGuards(db, tenant, metadata, { requireProduction: false }),
+          ...metadataGuards(tenant, metadata, { requireProduction: false }),
           ...insert(parsed),
         ])
         return parsed
@@ -110,13 +109,11 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       db,
       [
         guard(
-          db,
           'extension_not_found',
           sql`NOT EXISTS (SELECT 1 FROM ${extensionSchemas} WHERE ${schemaNamed(tenant, kind, name)})`,
         ),
         // Refused while an identification key is built on it.
         guard(
-          db,
           'schema_in_use',
           sql`EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${identificationKeys.tenant} = ${tenant} AND ${identificationKeys.source} = ${name.toLowerCase()} AND ${kind} = 'profile')`,
         ),
@@ -175,11 +172,10 @@ metadataRoutes.put('/metadata/profiles', async (c) => {
     }
     const kept = new Set(attributes.map((attribute) => attribute.name.toLowerCase()))
     const removed = metadata.profile.attributes.map((core) => core.key).filter((key) => !kept.has(key))
-    const statements: Statement[] = [...metadataGuards(db, tenant, metadata, { requireProduction: false })]
+    const statements: Statement[] = [...metadataGuards(tenant, metadata, { requireProduction: false })]
     if (removed.length) {
       statements.push(
         guard(
-          db,
           'attribute_in_use',
           sql`EXISTS (SELECT 1 FROM ${identificationKeys} k, json_each(k.attributes) a WHERE k.tenant = ${tenant} AND k.source IS NULL AND lower(a.value) IN ${removed})`,
         ),

@@ -70,8 +70,8 @@ profileRoutes.post('/profiles', async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        profileAbsent(db, tenant, customerId),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        profileAbsent(tenant, customerId),
         db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
         ...parsed.extensions.flatMap((write) =>
           replaceExtension(db, tenant, 'profile', profileId, write, { ownerIsNew: true }),
@@ -160,8 +160,8 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        profileExists(db, tenant, customerId),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        profileExists(tenant, customerId),
         db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
         ...parsed.extensions.flatMap((write) => replaceExtension(db, tenant, 'profile', profileId, write)),
         ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
@@ -180,8 +180,8 @@ profileRoutes.delete('/profiles/:customer_id', async (c) => {
   await runBatch(
     db,
     [
-      productionGuard(db, tenant),
-      profileExists(db, tenant, customerId),
+      productionGuard(tenant),
+      profileExists(tenant, customerId),
       ...deleteProfileStatements(db, tenant, customerId),
     ],
     notFound(customerId),
@@ -201,8 +201,8 @@ profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
     const profileId = profileIdOf(tenant, customerId)
     const written = parsed.extensions.map((write) => write.validator)
     const statements = [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      profileExists(db, tenant, customerId),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      profileExists(tenant, customerId),
       ...parsed.extensions.flatMap((write) => mergeExtension(db, tenant, profileId, write)),
       ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
     ]
@@ -272,9 +272,9 @@ profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', async (c)
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        profileExists(db, tenant, customerId),
-        recordExists(db, where),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        profileExists(tenant, customerId),
+        recordExists(where),
         db.update(extensionRecords).set({ data: parsed.data }).where(where),
         ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
       ],
@@ -307,9 +307,9 @@ profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', as
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        profileExists(db, tenant, customerId),
-        recordExists(db, where),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        profileExists(tenant, customerId),
+        recordExists(where),
         db.delete(extensionRecords).where(where),
         ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
       ],

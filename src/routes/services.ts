@@ -84,7 +84,7 @@ serviceRoutes.post('/services/start', async (c) => {
   const serviceId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
-    const guards = metadataGuards(db, tenant, metadata, { requireProduction: true })
+    const guards = metadataGuards(tenant, metadata, { requireProduction: true })
     const results = await runBatch(db, [
       ...guards,
       db
@@ -116,9 +116,9 @@ serviceRoutes.post('/services/:id/end', async (c) => {
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
     const completed = eventJson(fields, nowIso())
     await runBatch(db, [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, id),
-      serviceNotCompleted(db, tenant, id, 'already_completed'),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, id),
+      serviceNotCompleted(tenant, id, 'already_completed'),
       db.update(services).set({ completed }).where(thisService(tenant, id)),
       ...cascadeCompletion(db, tenant, id, String(completed.timestamp)),
       ...extensions.flatMap((write) => replaceExtension(db, tenant, 'service', id, write)),
@@ -150,8 +150,8 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
     const startedPatch = eventJson(fields)
     const hasEventFields = EVENT_FIELD_NAMES.some((name) => name in fields)
     await runBatch(db, [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, id),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, id),
       db
         .update(services)
         .set({
@@ -185,8 +185,8 @@ serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
     metadata.assertProduction()
     const write = parseExtensionWrite(metadata, 'service', c.req.param('name'), value)
     await runBatch(db, [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, id),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, id),
       ...replaceExtension(db, tenant, 'service', id, write),
     ])
   })
@@ -197,8 +197,8 @@ serviceRoutes.delete('/services/:id', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')
   await runBatch(db, [
-    productionGuard(db, tenant),
-    serviceExists(db, tenant, id),
+    productionGuard(tenant),
+    serviceExists(tenant, id),
     ...deleteServiceStatements(db, tenant, [id]),
   ])
   return c.body(null, 204)

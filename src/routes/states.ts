@@ -27,12 +27,12 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
     const guards = [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, serviceId),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, serviceId),
       ...(fields.previous_state_id !== undefined
-        ? [stateOfService(db, tenant, serviceId, fields.previous_state_id, 'invalid_state_reference')]
+        ? [stateOfService(tenant, serviceId, fields.previous_state_id, 'invalid_state_reference')]
         : []),
-      serviceNotCompleted(db, tenant, serviceId, 'service_completed'),
+      serviceNotCompleted(tenant, serviceId, 'service_completed'),
     ]
     const results = await runBatch(
       db,
@@ -73,11 +73,11 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
     // The common fields apply to both events; disposition belongs to the completed state only.
     const common = eventJson({ ...fields, timestamp })
     const guards = [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, serviceId),
-      stateOfService(db, tenant, serviceId, from.state_id, 'invalid_state_reference'),
-      serviceNotCompleted(db, tenant, serviceId, 'service_completed'),
-      stateNotCompleted(db, tenant, serviceId, from.state_id, 'state_completed'),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, serviceId),
+      stateOfService(tenant, serviceId, from.state_id, 'invalid_state_reference'),
+      serviceNotCompleted(tenant, serviceId, 'service_completed'),
+      stateNotCompleted(tenant, serviceId, from.state_id, 'state_completed'),
     ]
     const results = await runBatch(
       db,
@@ -123,10 +123,10 @@ stateRoutes.post('/services/:id/states/:state_id/end', async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        serviceExists(db, tenant, serviceId),
-        stateOfService(db, tenant, serviceId, stateId, 'state_not_found'),
-        stateNotCompleted(db, tenant, serviceId, stateId, 'already_completed'),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        stateOfService(tenant, serviceId, stateId, 'state_not_found'),
+        stateNotCompleted(tenant, serviceId, stateId, 'already_completed'),
         completeState(db, tenant, serviceId, stateId, eventJson(fields, nowIso())),
         ...extensions.flatMap((write) => replaceExtension(db, tenant, 'state', stateId, write)),
       ],
@@ -147,9 +147,9 @@ stateRoutes.put('/services/:id/states/:state_id/extensions/:name', async (c) => 
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        serviceExists(db, tenant, serviceId),
-        stateOfService(db, tenant, serviceId, stateId, 'state_not_found'),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        stateOfService(tenant, serviceId, stateId, 'state_not_found'),
         ...replaceExtension(db, tenant, 'state', stateId, write),
       ],
       notFoundMessages(serviceId, stateId),

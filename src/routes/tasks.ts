@@ -36,12 +36,12 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
     const guards = [
-      ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-      serviceExists(db, tenant, serviceId),
+      ...metadataGuards(tenant, metadata, { requireProduction: true }),
+      serviceExists(tenant, serviceId),
       ...(fields.state_id !== undefined
-        ? [stateOfService(db, tenant, serviceId, fields.state_id, 'invalid_state_reference')]
+        ? [stateOfService(tenant, serviceId, fields.state_id, 'invalid_state_reference')]
         : []),
-      serviceNotCompleted(db, tenant, serviceId, 'service_completed'),
+      serviceNotCompleted(tenant, serviceId, 'service_completed'),
     ]
     const results = await runBatch(
       db,
@@ -80,10 +80,10 @@ taskRoutes.post('/services/:id/tasks/:task_id/end', async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        serviceExists(db, tenant, serviceId),
-        taskOfService(db, tenant, serviceId, taskId),
-        taskNotCompleted(db, tenant, serviceId, taskId),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        taskOfService(tenant, serviceId, taskId),
+        taskNotCompleted(tenant, serviceId, taskId),
         completeTask(db, tenant, serviceId, taskId, eventJson(fields, nowIso())),
         ...extensions.flatMap((write) => replaceExtension(db, tenant, 'task', taskId, write)),
       ],
@@ -104,9 +104,9 @@ taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', async (c) => {
     await runBatch(
       db,
       [
-        ...metadataGuards(db, tenant, metadata, { requireProduction: true }),
-        serviceExists(db, tenant, serviceId),
-        taskOfService(db, tenant, serviceId, taskId),
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        taskOfService(tenant, serviceId, taskId),
         ...replaceExtension(db, tenant, 'task', taskId, write),
       ],
       notFoundMessages(serviceId, taskId),
