@@ -4,45 +4,46 @@ import type { ExtensionValidator } from '../extensions/records'
 import type { Database, Statement } from './database'
 import { extensionRecords, type OwnerKind } from './schema'
 
-/** Statements that replace one extension's whole value for one owner (decisions 6.4). */
-export function replaceExtension(
+/**
+ * Statements that replace the whole value of each given extension for one owner (decisions 6.4):
+ * one DELETE for all of them and one INSERT of all their records, whatever their number.
+ */
+export function replaceExtensions(
   db: Database,
   tenant: string,
   ownerKind: OwnerKind,
   ownerId: number | SQL,
-  write: ExtensionWrite,
+  writes: ExtensionWrite[],
   options: { ownerIsNew?: boolean } = {},
 ): Statement[] {
-  const extension = write.validator.definition.name.toLowerCase()
+  if (!writes.length) return []
   const statements: Statement[] = []
   if (!options.ownerIsNew) {
     statements.push(
-      db
-        .delete(extensionRecords)
-        .where(
-          and(
-            eq(extensionRecords.tenant, tenant),
-            eq(extensionRecords.ownerKind, ownerKind),
-            eq(extensionRecords.ownerId, ownerId),
-            eq(extensionRecords.extension, extension),
+      db.delete(extensionRecords).where(
+        and(
+          eq(extensionRecords.tenant, tenant),
+          eq(extensionRecords.ownerKind, ownerKind),
+          eq(extensionRecords.ownerId, ownerId),
+          inArray(
+            extensionRecords.extension,
+            writes.map((write) => write.validator.definition.name.toLowerCase()),
           ),
         ),
-    )
-  }
-  if (write.records.length) {
-    statements.push(
-      db.insert(extensionRecords).values(
-        write.records.map((record) => ({
-          tenant,
-          ownerKind,
-          ownerId,
-          extension,
-          recordKey: record.recordKey,
-          data: record.data,
-        })),
       ),
     )
   }
+  const rows = writes.flatMap((write) =>
+    write.records.map((record) => ({
+      tenant,
+      ownerKind,
+      ownerId,
+      extension: write.validator.definition.name.toLowerCase(),
+      recordKey: record.recordKey,
+      data: record.data,
+    })),
+  )
+  if (rows.length) statements.push(db.insert(extensionRecords).values(rows))
   return statements
 }
 

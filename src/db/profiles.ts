@@ -3,7 +3,7 @@ import type { ExtensionWrite } from '../extensions/body'
 import type { KeyRow } from '../profiles/profile-metadata'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
-import { deleteOwnerRecords, replaceExtension } from './extension-records'
+import { deleteOwnerRecords, replaceExtensions } from './extension-records'
 import { extensionRecords, keyEntries, profiles, services } from './schema'
 import { deleteServiceStatements } from './services'
 
@@ -101,7 +101,7 @@ export function mergeExtension(
   write: ExtensionWrite,
 ): Statement[] {
   const { multiValued, unique, name } = write.validator.definition
-  if (!multiValued) return replaceExtension(db, tenant, 'profile', ownerId, write)
+  if (!multiValued) return replaceExtensions(db, tenant, 'profile', ownerId, [write])
   if (!write.records.length) return []
   const insert = db.insert(extensionRecords).values(
     write.records.map((record) => ({

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import { extensionsByOwner, recordsQuery, replaceExtension } from '../db/extension-records'
+import { extensionsByOwner, recordsQuery, replaceExtensions } from '../db/extension-records'
 import {
   loadMetadata,
   metadataFromRows,
@@ -73,9 +73,7 @@ profileRoutes.post('/profiles', async (c) => {
         ...metadataGuards(tenant, metadata, { requireProduction: true }),
         profileAbsent(tenant, customerId),
         db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
-        ...parsed.extensions.flatMap((write) =>
-          replaceExtension(db, tenant, 'profile', profileId, write, { ownerIsNew: true }),
-        ),
+        ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions, { ownerIsNew: true }),
         ...metadata.profile.keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
       ],
       { customer_exists: `a profile with customer_id ${customerId} already exists` },
@@ -163,7 +161,7 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
         ...metadataGuards(tenant, metadata, { requireProduction: true }),
         profileExists(tenant, customerId),
         db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
-        ...parsed.extensions.flatMap((write) => replaceExtension(db, tenant, 'profile', profileId, write)),
+        ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions),
         ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
       ],
       notFound(customerId),

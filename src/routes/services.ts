@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import type * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
-import { replaceExtension } from '../db/extension-records'
+import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
 import { services } from '../db/schema'
 import {
@@ -98,9 +98,7 @@ serviceRoutes.post('/services/start', async (c) => {
           started: eventJson(fields, nowIso()),
         })
         .returning({ id: services.id }),
-      ...extensions.flatMap((write) =>
-        replaceExtension(db, tenant, 'service', insertedId('services'), write, { ownerIsNew: true }),
-      ),
+      ...replaceExtensions(db, tenant, 'service', insertedId('services'), extensions, { ownerIsNew: true }),
     ])
     return (results[guards.length] as { id: number }[])[0].id
   })
@@ -121,7 +119,7 @@ serviceRoutes.post('/services/:id/end', async (c) => {
       serviceNotCompleted(tenant, id, 'already_completed'),
       db.update(services).set({ completed }).where(thisService(tenant, id)),
       ...cascadeCompletion(db, tenant, id, String(completed.timestamp)),
-      ...extensions.flatMap((write) => replaceExtension(db, tenant, 'service', id, write)),
+      ...replaceExtensions(db, tenant, 'service', id, extensions),
     ])
   })
   return c.body(null, 204)
@@ -163,7 +161,7 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
             : {}),
         })
         .where(thisService(tenant, id)),
-      ...extensions.flatMap((write) => replaceExtension(db, tenant, 'service', id, write)),
+      ...replaceExtensions(db, tenant, 'service', id, extensions),
     ])
   })
   return c.body(null, 204)
@@ -187,7 +185,7 @@ serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
     await runBatch(db, [
       ...metadataGuards(tenant, metadata, { requireProduction: true }),
       serviceExists(tenant, id),
-      ...replaceExtension(db, tenant, 'service', id, write),
+      ...replaceExtensions(db, tenant, 'service', id, [write]),
     ])
   })
   return c.body(null, 204)

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { insertedId, runBatch } from '../db/batch'
-import { replaceExtension } from '../db/extension-records'
+import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, writeWithMetadata } from '../db/metadata'
 import { states } from '../db/schema'
 import { serviceExists, serviceNotCompleted } from '../db/services'
@@ -49,9 +49,7 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
             started: eventJson(fields, nowIso()),
           })
           .returning({ id: states.id }),
-        ...extensions.flatMap((write) =>
-          replaceExtension(db, tenant, 'state', insertedId('states'), write, { ownerIsNew: true }),
-        ),
+        ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
       ],
       notFoundMessages(serviceId),
     )
@@ -101,9 +99,7 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
             started: common,
           })
           .returning({ id: states.id }),
-        ...extensions.flatMap((write) =>
-          replaceExtension(db, tenant, 'state', insertedId('states'), write, { ownerIsNew: true }),
-        ),
+        ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
       ],
       notFoundMessages(serviceId),
     )
@@ -128,7 +124,7 @@ stateRoutes.post('/services/:id/states/:state_id/end', async (c) => {
         stateOfService(tenant, serviceId, stateId, 'state_not_found'),
         stateNotCompleted(tenant, serviceId, stateId, 'already_completed'),
         completeState(db, tenant, serviceId, stateId, eventJson(fields, nowIso())),
-        ...extensions.flatMap((write) => replaceExtension(db, tenant, 'state', stateId, write)),
+        ...replaceExtensions(db, tenant, 'state', stateId, extensions),
       ],
       notFoundMessages(serviceId, stateId),
     )
@@ -150,7 +146,7 @@ stateRoutes.put('/services/:id/states/:state_id/extensions/:name', async (c) => 
         ...metadataGuards(tenant, metadata, { requireProduction: true }),
         serviceExists(tenant, serviceId),
         stateOfService(tenant, serviceId, stateId, 'state_not_found'),
-        ...replaceExtension(db, tenant, 'state', stateId, write),
+        ...replaceExtensions(db, tenant, 'state', stateId, [write]),
       ],
       notFoundMessages(serviceId, stateId),
     )

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { insertedId, runBatch } from '../db/batch'
-import { replaceExtension } from '../db/extension-records'
+import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, writeWithMetadata } from '../db/metadata'
 import { tasks } from '../db/schema'
 import { serviceExists, serviceNotCompleted } from '../db/services'
@@ -58,9 +58,7 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
             started: eventJson(fields, nowIso()),
           })
           .returning({ id: tasks.id }),
-        ...extensions.flatMap((write) =>
-          replaceExtension(db, tenant, 'task', insertedId('tasks'), write, { ownerIsNew: true }),
-        ),
+        ...replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, { ownerIsNew: true }),
       ],
       notFoundMessages(serviceId),
     )
@@ -85,7 +83,7 @@ taskRoutes.post('/services/:id/tasks/:task_id/end', async (c) => {
         taskOfService(tenant, serviceId, taskId),
         taskNotCompleted(tenant, serviceId, taskId),
         completeTask(db, tenant, serviceId, taskId, eventJson(fields, nowIso())),
-        ...extensions.flatMap((write) => replaceExtension(db, tenant, 'task', taskId, write)),
+        ...replaceExtensions(db, tenant, 'task', taskId, extensions),
       ],
       notFoundMessages(serviceId, taskId),
     )
@@ -107,7 +105,7 @@ taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', async (c) => {
         ...metadataGuards(tenant, metadata, { requireProduction: true }),
         serviceExists(tenant, serviceId),
         taskOfService(tenant, serviceId, taskId),
-        ...replaceExtension(db, tenant, 'task', taskId, write),
+        ...replaceExtensions(db, tenant, 'task', taskId, [write]),
       ],
       notFoundMessages(serviceId, taskId),
     )
