@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { ExtensionValidator } from '../extensions/records'
 import { ApiError } from '../lib/errors'
 import {
@@ -194,5 +195,49 @@ export async function writeWithMetadata<T>(
     } catch (error) {
       if (!(error instanceof ApiError && error.code === 'metadata_changed') || attempt === 3) throw error
     }
+  }
+}
+
+type ReadQuery = BatchItem<'sqlite'>
+type ReadRows<Q extends Record<string, ReadQuery | undefined>> = {
+  [K in keyof Q]: Awaited<NonNullable<Q[K]>> | (undefined extends Q[K] ? undefined : never)
+}
+
+/**
+ * Runs a read batch (one round trip) together with what it needs of the tenant's metadata: the
+ * tenant's state row always (mode and version, read fresh: decisions 8.2), the schemas only when
+ * this instance has none cached. When the state row shows that the cached schemas are stale, the
+ * read runs again with the schemas (rare: after a schema change made by another instance).
+ */
+export async function readWithMetadata<Q extends Record<string, ReadQuery | undefined>>(
+  db: Database,
+  tenant: string,
+  queries: Q,
+): Promise<{ metadata: TenantMetadata; rows: ReadRows<Q> }> {
+  for (let attempt = 1; ; attempt++) {
+    const cached = attempt === 1 ? cache.get(db)?.get(tenant) : undefined
+    const [stateQuery, schemaQuery] = metadataQueries(db, tenant, ALL_KINDS)
+    const [profileQuery, keyQuery] = profileMetadataQueries(db, tenant)
+    const named: Record<string, ReadQuery | undefined> = {
+      ...queries,
+      _state: stateQuery,
+      ...(cached ? {} : { _schemas: schemaQuery, _profile: profileQuery, _keys: keyQuery }),
+    }
+    const keys = Object.keys(named).filter((key) => named[key] !== undefined)
+    const results = await db.batch(keys.map((key) => named[key]) as [ReadQuery, ...ReadQuery[]])
+    const rows = Object.fromEntries(keys.map((key, i) => [key, results[i]])) as Record<string, unknown>
+    const state = (rows._state as { version: number; mode: ServerMode }[])[0]
+    if ((state?.mode ?? 'production') === 'maintenance') throw new ApiError('maintenance_mode')
+    if (cached && cached.version !== (state?.version ?? 0)) continue
+    let metadata = cached
+    if (!metadata) {
+      metadata = metadataFromRows(
+        rows._state as { version: number; mode: ServerMode }[],
+        rows._schemas as SchemaRow[],
+        profileMetadataFromRows(rows._profile as never, rows._keys as never),
+      )
+      remember(db, tenant, metadata)
+    }
+    return { metadata, rows: rows as ReadRows<Q> }
   }
 }

@@ -5,7 +5,7 @@ import { requestedExtensions } from '../schemas/query'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { deleteOwnerRecords, extensionsByOwner, recordsQuery } from './extension-records'
-import { metadataFromRows, metadataQueries } from './metadata'
+import { readWithMetadata } from './metadata'
 import { services, states, tasks } from './schema'
 
 export function thisService(tenant: string, id: number): SQL {
@@ -130,34 +130,40 @@ export async function readServices(
     .where(where)
     .orderBy(desc(services.id))
     .limit(limit + 1)
+  // A single service needs no subquery to find its children.
+  const owners = selection.by === 'id' ? [selection.id] : ids
   const wantStates = options.active_states || options.completed_states
   const wantTasks = options.active_tasks || options.completed_tasks
   const extensionKeys = options.extensions.map((name) => name.toLowerCase())
 
-  const [stateRows, schemaRows, serviceRows, stateList, taskList, recordRows] = await db.batch([
-    ...metadataQueries(db, tenant, ['service']),
-    db
+  const { metadata, rows: read } = await readWithMetadata(db, tenant, {
+    services: db
       .select()
       .from(services)
       .where(where)
       .orderBy(desc(services.id))
       .limit(limit + 1),
-    db
-      .select()
-      .from(states)
-      .where(and(eq(states.tenant, tenant), wantStates ? inArray(states.serviceId, ids) : sql`0`))
-      .orderBy(states.id),
-    db
-      .select()
-      .from(tasks)
-      .where(and(eq(tasks.tenant, tenant), wantTasks ? inArray(tasks.serviceId, ids) : sql`0`))
-      .orderBy(tasks.id),
-    recordsQuery(db, tenant, 'service', extensionKeys.length ? ids : [], extensionKeys),
-  ])
-
-  const metadata = metadataFromRows(stateRows, schemaRows)
-  metadata.assertProduction()
+    states: wantStates
+      ? db
+          .select()
+          .from(states)
+          .where(and(eq(states.tenant, tenant), inArray(states.serviceId, owners)))
+          .orderBy(states.id)
+      : undefined,
+    tasks: wantTasks
+      ? db
+          .select()
+          .from(tasks)
+          .where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, owners)))
+          .orderBy(tasks.id)
+      : undefined,
+    records: extensionKeys.length ? recordsQuery(db, tenant, 'service', owners, extensionKeys) : undefined,
+  })
   const requested = requestedExtensions(metadata, 'service', options.extensions)
+  const serviceRows = read.services
+  const stateList = read.states ?? []
+  const taskList = read.tasks ?? []
+  const recordRows = read.records ?? []
   const truncated = serviceRows.length > limit
   const rows = serviceRows.slice(0, limit).reverse()
   const extensionsOf = extensionsByOwner(recordRows, requested)

@@ -5,7 +5,7 @@ import { requestedExtensions } from '../schemas/query'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { extensionsByOwner, recordsQuery } from './extension-records'
-import { metadataFromRows, metadataQueries } from './metadata'
+import { readWithMetadata } from './metadata'
 import { type LongOrString, services, states, tasks } from './schema'
 import { type ServiceFilter, thisService } from './services'
 
@@ -132,33 +132,35 @@ export async function readStates(
   const wantTasks = query.activeTasks || query.completedTasks
   const extensionKeys = query.extensions.map((name) => name.toLowerCase())
 
-  const [stateRows, schemaRows, serviceRows, stateList, taskList, recordRows] = await db.batch([
-    ...metadataQueries(db, tenant, ['state']),
-    db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
-    db
+  const owners = query.stateId !== undefined ? [query.stateId] : ids
+  const { metadata, rows: read } = await readWithMetadata(db, tenant, {
+    service: db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
+    states: db
       .select()
       .from(states)
       .where(where)
       .orderBy(desc(states.id))
       .limit(limit + 1),
-    db
-      .select()
-      .from(tasks)
-      .where(
-        and(
-          eq(tasks.tenant, tenant),
-          eq(tasks.serviceId, query.serviceId),
-          wantTasks ? inArray(tasks.stateId, ids) : sql`0`,
-        ),
-      )
-      .orderBy(tasks.id),
-    recordsQuery(db, tenant, 'state', extensionKeys.length ? ids : [], extensionKeys),
-  ])
-
-  const metadata = metadataFromRows(stateRows, schemaRows)
-  metadata.assertProduction()
+    tasks: wantTasks
+      ? db
+          .select()
+          .from(tasks)
+          .where(
+            and(
+              eq(tasks.tenant, tenant),
+              eq(tasks.serviceId, query.serviceId),
+              inArray(tasks.stateId, owners),
+            ),
+          )
+          .orderBy(tasks.id)
+      : undefined,
+    records: extensionKeys.length ? recordsQuery(db, tenant, 'state', owners, extensionKeys) : undefined,
+  })
   const requested = requestedExtensions(metadata, 'state', query.extensions)
-  if (!serviceRows.length) throw notFound(query.serviceId)
+  if (!read.service.length) throw notFound(query.serviceId)
+  const stateList = read.states
+  const taskList = read.tasks ?? []
+  const recordRows = read.records ?? []
   const extensionsOf = extensionsByOwner(recordRows, requested)
   const rows = stateList.slice(0, limit).reverse()
   const items = rows.map((row) => {
@@ -206,22 +208,21 @@ export async function readTasks(
     .limit(limit + 1)
   const extensionKeys = query.extensions.map((name) => name.toLowerCase())
 
-  const [stateRows, schemaRows, serviceRows, taskList, recordRows] = await db.batch([
-    ...metadataQueries(db, tenant, ['task']),
-    db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
-    db
+  const owners = query.taskId !== undefined ? [query.taskId] : ids
+  const { metadata, rows: read } = await readWithMetadata(db, tenant, {
+    service: db.select({ id: services.id }).from(services).where(thisService(tenant, query.serviceId)),
+    tasks: db
       .select()
       .from(tasks)
       .where(where)
       .orderBy(desc(tasks.id))
       .limit(limit + 1),
-    recordsQuery(db, tenant, 'task', extensionKeys.length ? ids : [], extensionKeys),
-  ])
-
-  const metadata = metadataFromRows(stateRows, schemaRows)
-  metadata.assertProduction()
+    records: extensionKeys.length ? recordsQuery(db, tenant, 'task', owners, extensionKeys) : undefined,
+  })
   const requested = requestedExtensions(metadata, 'task', query.extensions)
-  if (!serviceRows.length) throw notFound(query.serviceId)
+  if (!read.service.length) throw notFound(query.serviceId)
+  const taskList = read.tasks
+  const recordRows = read.records ?? []
   const extensionsOf = extensionsByOwner(recordRows, requested)
   const items = taskList
     .slice(0, limit)

@@ -4,10 +4,9 @@ import { runBatch } from '../db/batch'
 import { extensionsByOwner, recordsQuery, replaceExtensions } from '../db/extension-records'
 import {
   loadMetadata,
-  metadataFromRows,
   metadataGuards,
-  metadataQueries,
   productionGuard,
+  readWithMetadata,
   type TenantMetadata,
   writeWithMetadata,
 } from '../db/metadata'
@@ -33,7 +32,6 @@ import { locationFor } from '../lib/location'
 import { parseOrThrow } from '../lib/validate'
 import { parseProfileBody } from '../profiles/body'
 import { chooseKey, identifiedWhere, parseIdentifyQuery } from '../profiles/identify'
-import { profileMetadataFromRows, profileMetadataQueries } from '../profiles/profile-metadata'
 import { profileJson } from '../representation'
 import { customerId as customerIdSchema } from '../schemas/fields'
 import { commaList, parseQuery, requestedExtensions } from '../schemas/query'
@@ -130,14 +128,14 @@ profileRoutes.get('/profiles/:customer_id', async (c) => {
   const customerId = pathCustomerId(c)
   const { extensions } = parseQuery(v.object({ extensions: commaList }), c.req.query())
   const keys = extensions.map((name) => name.toLowerCase())
-  const [stateRows, schemaRows, profileRows, keyRows, rows, records] = await db.batch([
-    ...metadataQueries(db, tenant, ['profile']),
-    ...profileMetadataQueries(db, tenant),
-    db.select().from(profiles).where(thisProfile(tenant, customerId)),
-    recordsQuery(db, tenant, 'profile', keys.length ? profileIdOf(tenant, customerId) : [], keys),
-  ])
-  const metadata = metadataFromRows(stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
-  metadata.assertProduction()
+  const { metadata, rows: read } = await readWithMetadata(db, tenant, {
+    profile: db.select().from(profiles).where(thisProfile(tenant, customerId)),
+    records: keys.length
+      ? recordsQuery(db, tenant, 'profile', profileIdOf(tenant, customerId), keys)
+      : undefined,
+  })
+  const rows = read.profile
+  const records = read.records ?? []
   const requested = requestedExtensions(metadata, 'profile', extensions)
   const [row] = rows
   if (!row) throw new ApiError('profile_not_found', `profile ${customerId} does not exist`)

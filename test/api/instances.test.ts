@@ -42,6 +42,25 @@ describe('metadata cached per instance', () => {
     expect((await one.post('/services/start', { service_type: 1, customer_id: 'C' })).status).toBe(200)
   })
 
+  it('reads see schema and mode changes made by another instance at once', async () => {
+    const one = h.api
+    const two = h.otherInstance()
+    const { body } = await one.post('/services/start', { service_type: 1, customer_id: 'R' })
+    // Instance one has cached metadata; instance two registers a schema and writes with it.
+    expect((await one.get(`/services/${body.service_id}`)).status).toBe(200)
+    await two.post('/metadata/services/extensions', { ...FEEDBACK, name: 'Later' })
+    await two.put(`/services/${body.service_id}/extensions/Later`, { rating: 4 })
+    const read = await one.get(`/services/${body.service_id}?extensions=Later`)
+    expect(read.status).toBe(200)
+    expect(read.body.Later).toEqual({ rating: 4 })
+    await two.post('/server/mode', { mode: 'maintenance' })
+    expect((await one.get(`/services/${body.service_id}`)).status).toBe(503)
+    await two.post('/server/mode', { mode: 'production' })
+    expect((await one.get(`/services/${body.service_id}`)).status).toBe(200)
+    // In the steady state a read is one round trip.
+    expect(await h.roundTripsOf(() => one.get(`/services/${body.service_id}?extensions=Later`))).toBe(1)
+  })
+
   it('makes most writes a single round trip once metadata is cached', async () => {
     const { body } = await h.api.post('/services/start', { service_type: 1, customer_id: 'RT' })
     const trips = await h.roundTripsOf(() =>
