@@ -31,28 +31,6 @@ export function serviceNotCompleted(
   )
 }
 
-/**
- * Completes the still-active states and tasks of a service with the service's timestamp only
- * (decisions 5.8).
- */
-export function cascadeCompletion(
-  db: Database,
-  tenant: string,
-  serviceId: number,
-  timestamp: string,
-): Statement[] {
-  return [
-    db
-      .update(states)
-      .set({ completed: { timestamp } })
-      .where(and(eq(states.tenant, tenant), eq(states.serviceId, serviceId), isNull(states.completed))),
-    db
-      .update(tasks)
-      .set({ completed: { timestamp } })
-      .where(and(eq(tasks.tenant, tenant), eq(tasks.serviceId, serviceId), isNull(tasks.completed))),
-  ]
-}
-
 /** Deletes a service with its states, tasks and all their extension records. */
 export function deleteServiceStatements(
   db: Database,

@@ -6,7 +6,6 @@ import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
 import { services } from '../db/schema'
 import {
-  cascadeCompletion,
   deleteServiceStatements,
   readServices,
   type ServiceFilter,
@@ -117,8 +116,8 @@ serviceRoutes.post('/services/:id/end', async (c) => {
       ...metadataGuards(tenant, metadata, { requireProduction: true }),
       serviceExists(tenant, id),
       serviceNotCompleted(tenant, id, 'already_completed'),
+      // The trigger services_cascade_completion completes the active states and tasks (decisions 5.8).
       db.update(services).set({ completed }).where(thisService(tenant, id)),
-      ...cascadeCompletion(db, tenant, id, String(completed.timestamp)),
       ...replaceExtensions(db, tenant, 'service', id, extensions),
     ])
   })
