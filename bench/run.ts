@@ -16,11 +16,9 @@ import { parseArgs, promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import type { Client, InStatement } from '@libsql/client'
 import autocannon from 'autocannon'
-import { and, eq, inArray, isNotNull } from 'drizzle-orm'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { applyMigrations, openDatabase } from '../src/db/node'
-import { extensionRecords, services } from '../src/db/schema'
 import { topFunctions } from './profile'
 import { countRoundTrips } from './round-trips'
 import { seedServices, TENANT } from './seed'
@@ -404,18 +402,12 @@ async function main() {
   const completedRows: { id: number; records: number }[] = []
   const preStarted = [...complete1, ...complete16]
   for (let i = 0; i < preStarted.length; i += 500) {
-    const chunk = preStarted.slice(i, i + 500)
-    const rowsDone = await check.db
-      .select({ id: services.id })
-      .from(services)
-      .where(and(inArray(services.id, chunk), isNotNull(services.completed)))
-    for (const row of rowsDone) {
-      const records = await check.db.$count(
-        extensionRecords,
-        and(eq(extensionRecords.ownerKind, 'service'), eq(extensionRecords.ownerId, row.id)),
-      )
-      completedRows.push({ id: row.id, records })
-    }
+    const found = await check.client.execute({
+      sql: `SELECT s.id AS id, (SELECT count(*) FROM extension_records r WHERE r.tenant = s.tenant AND r.owner_kind = 'service' AND r.owner_id = s.id) AS records
+            FROM services s WHERE s.completed IS NOT NULL AND s.id IN (${preStarted.slice(i, i + 500).join(',')})`,
+      args: [],
+    })
+    for (const row of found.rows) completedRows.push({ id: Number(row.id), records: Number(row.records) })
   }
   const sentIds = new Set(completed.sent)
   const doneIds = new Set(completedRows.map((row) => row.id))
