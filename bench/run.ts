@@ -19,6 +19,7 @@ import autocannon from 'autocannon'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { applyMigrations, openDatabase } from '../src/db/node'
+import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
 import { topFunctions } from './profile'
 import { countRoundTrips } from './round-trips'
 import { seedServices, TENANT } from './seed'
@@ -33,45 +34,8 @@ const WRITES = { 1: QUICK ? 1_500 : 6_000, 16: QUICK ? 4_000 : 15_000 } as const
 /** Pre-started services per Complete Service run: each request completes its own. */
 const CAP = WRITES[16]
 
-const SATISFACTION = {
-  name: 'Satisfaction',
-  type: 'multi-valued',
-  unique: ['place'],
-  attributes: [
-    { name: 'rating', type: 'integer' },
-    { name: 'pertinence', type: 'integer' },
-    { name: 'usefull', type: 'boolean' },
-    { name: 'place', type: 'string', length: 64, mandatory: true },
-  ],
-}
-const FEEDBACK = {
-  name: 'Feedback',
-  type: 'single-valued',
-  attributes: [
-    { name: 'FeedbackType', type: 'string', length: 32 },
-    { name: 'rating', type: 'integer' },
-    { name: 'notes', type: 'string', length: 256 },
-  ],
-}
-/** The seed body: 7 event fields, one single-valued and one 2-record multi-valued extension. */
-const SEED_END_BODY = JSON.stringify({
-  timestamp: '2009-05-12T12:05:12.145Z',
-  interaction_id: '123ABCAADFJ1259ACF',
-  media_type: 1,
-  resource_id: 5005,
-  resource_type: 2,
-  disposition: 10,
-  disposition_desc: 'SUCCESS',
-  Feedback: {
-    FeedbackType: 'survey',
-    rating: 7,
-    notes: 'warm welcome at frontdesk, thanks for the nice trip',
-  },
-  Satisfaction: [
-    { rating: 2, pertinence: 8, usefull: true, place: 'Terranova mexico resort' },
-    { rating: 8, pertinence: 4, usefull: false, place: 'Fancy resort Paris' },
-  ],
-})
+/** The seed example's body, as the API receives it. */
+const SEED_END_BODY = JSON.stringify(SEED_END)
 /** Start Service with one extension; every request gets its own contact key, to be found again. */
 const startBody = (key: string) =>
   JSON.stringify({ service_type: 7, contact_key: key, Feedback: { rating: 3 } })

@@ -248,69 +248,51 @@ function uniqueValues(unique: string[], body: Record<string, unknown>) {
   return Object.fromEntries(unique.map((name) => [name, byLower.get(name.toLowerCase())]))
 }
 
-profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', async (c) => {
-  const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
-  const body = await readJsonObject(c, { emptyIsObject: false })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
-    uniqueValues(unique, body)
-    const parsed = validator.parseRecord(body, validator.definition.name)
-    if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
-    const profileId = profileIdOf(tenant, customerId)
-    const where = recordByKey(
-      tenant,
-      profileId,
-      validator.definition.name.toLowerCase(),
-      validator.recordKey(parsed.data) as string,
-    )
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        profileExists(tenant, customerId),
-        recordExists(where),
-        db.update(extensionRecords).set({ data: parsed.data }).where(where),
-        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-      ],
-      notFound(customerId),
-      'unique_key_violation',
-    )
-  })
-  return c.body(null, 204)
-})
-
-profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', async (c) => {
-  const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
-  const body = await readJsonObject(c, { emptyIsObject: false })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const { validator, unique } = uniqueExtension(metadata, c.req.param('name'))
-    // Only the unique attributes select the record; the others are ignored (decisions 6.4b).
-    const parsed = validator.parseRecord(uniqueValues(unique, body), validator.definition.name, {
-      applyDefaults: false,
+/**
+ * Update or delete the record of a multi-valued profile extension that the body's unique attributes
+ * select (decisions 6.4b). To update, the body is the whole new record (defaults and `mandatory`
+ * apply; the unique values never change); to delete, only the unique attributes matter.
+ */
+function byUnique(action: 'update' | 'delete') {
+  return async (c: Context<AppEnv>) => {
+    const { db, tenant } = c.var
+    const customerId = pathCustomerId(c)
+    const body = await readJsonObject(c, { emptyIsObject: false })
+    await writeWithMetadata(db, tenant, async (metadata) => {
+      metadata.assertProduction()
+      const { validator, unique } = uniqueExtension(metadata, c.req.param('name') ?? '')
+      const selection = uniqueValues(unique, body)
+      const name = validator.definition.name
+      const parsed =
+        action === 'update'
+          ? validator.parseRecord(body, name)
+          : validator.parseRecord(selection, name, { applyDefaults: false })
+      if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
+      const profileId = profileIdOf(tenant, customerId)
+      const where = recordByKey(
+        tenant,
+        profileId,
+        name.toLowerCase(),
+        validator.recordKey(parsed.data) as string,
+      )
+      await runBatch(
+        db,
+        [
+          ...metadataGuards(tenant, metadata, { requireProduction: true }),
+          profileExists(tenant, customerId),
+          recordExists(where),
+          action === 'update'
+            ? db.update(extensionRecords).set({ data: parsed.data }).where(where)
+            : db.delete(extensionRecords).where(where),
+          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+        ],
+        notFound(customerId),
+        'unique_key_violation',
+      )
     })
-    if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
-    const profileId = profileIdOf(tenant, customerId)
-    const where = recordByKey(
-      tenant,
-      profileId,
-      validator.definition.name.toLowerCase(),
-      validator.recordKey(parsed.data) as string,
-    )
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        profileExists(tenant, customerId),
-        recordExists(where),
-        db.delete(extensionRecords).where(where),
-        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
-      ],
-      notFound(customerId),
-    )
-  })
-  return c.body(null, 204)
-})
+    return c.body(null, 204)
+  }
+}
+
+profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', byUnique('update'))
+profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', byUnique('delete'))
