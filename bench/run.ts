@@ -48,6 +48,7 @@ interface Row {
   p99Ms: number
   errors: number
   serverPeakRssMiB?: number
+  serverCpuPercent?: number
   loadGeneratorCpuPercent?: number
   ok: number
 }
@@ -56,6 +57,13 @@ const folder = mkdtempSync(join(tmpdir(), 'context-edge-bench-'))
 const databaseUrl = `file:${join(folder, 'bench.db')}`
 const rows: Row[] = []
 const log = (line: string) => console.log(line)
+
+/** CPU time (user + system) a process has used so far, in microseconds. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
 
 function memory(pid: number): { rssMiB: number; peakMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -105,6 +113,7 @@ async function load(
   options: { duration?: number; amount?: number } = {},
 ): Promise<Row> {
   const cpuBefore = process.cpuUsage()
+  const serverCpuBefore = server?.pid ? cpuMicros(server.pid) : 0
   const wallBefore = process.hrtime.bigint()
   const result = await autocannon({
     url,
@@ -126,6 +135,9 @@ async function load(
     errors: result.errors + result.timeouts + result.non2xx,
     ok: result['2xx'],
     loadGeneratorCpuPercent: Math.round(((cpu.user + cpu.system) / wallMicros) * 100),
+    ...(server?.pid
+      ? { serverCpuPercent: Math.round(((cpuMicros(server.pid) - serverCpuBefore) / wallMicros) * 100) }
+      : {}),
     ...(server?.pid ? { serverPeakRssMiB: memory(server.pid).peakMiB } : {}),
   }
   rows.push(row)
@@ -465,12 +477,12 @@ async function main() {
     },
   }
   console.log(
-    '\n| workload | conns | req/s | p50 ms | p99 ms | errors | server peak RSS MiB | load gen CPU % |',
+    '\n| workload | conns | req/s | p50 ms | p99 ms | errors | server peak RSS MiB | server CPU % | load gen CPU % |',
   )
-  console.log('|---|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|---|')
   for (const row of rows) {
     console.log(
-      `| ${row.workload} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.serverPeakRssMiB ?? '–'} | ${row.loadGeneratorCpuPercent ?? '–'} |`,
+      `| ${row.workload} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.serverPeakRssMiB ?? '–'} | ${row.serverCpuPercent ?? '–'} | ${row.loadGeneratorCpuPercent ?? '–'} |`,
     )
   }
   console.log(`\nratios: ${JSON.stringify(ratios)}`)
