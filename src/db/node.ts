@@ -27,9 +27,10 @@ export async function openDatabase(
   // but lock hand-offs and page-cache invalidation between them (and each would need the pragmas).
   const client = createClient({ url, authToken, ...(url.startsWith('file:') ? { concurrency: 1 } : {}) })
   if (url.startsWith('file:')) {
+    // The timeout first: another process (a migration, a benchmark) may hold the file for a moment.
+    await client.execute('PRAGMA busy_timeout = 5000')
     await client.execute('PRAGMA journal_mode = WAL')
     await client.execute('PRAGMA synchronous = NORMAL')
-    await client.execute('PRAGMA busy_timeout = 5000')
   }
   const wrapped = wrap(client)
   return { client: wrapped, db: drizzle(wrapped, { schema }) }
