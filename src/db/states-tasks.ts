@@ -5,9 +5,9 @@ import { requestedExtensions } from '../schemas/query'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { extensionsByOwner, recordsQuery } from './extension-records'
-import { readWithMetadata } from './metadata'
+import { metadataGuards, readWithMetadata, type TenantMetadata } from './metadata'
 import { type LongOrString, services, states, tasks } from './schema'
-import { type ServiceFilter, thisService } from './services'
+import { type ServiceFilter, serviceExists, serviceNotCompleted, thisService } from './services'
 
 function thisState(tenant: string, serviceId: number, stateId: number): SQL {
   return and(eq(states.tenant, tenant), eq(states.serviceId, serviceId), eq(states.id, stateId)) as SQL
@@ -40,6 +40,27 @@ export function stateNotCompleted(
     code,
     sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL)`,
   )
+}
+
+/**
+ * Preconditions of starting a state or task in a service: metadata still current and production
+ * mode, the service exists (404), the referenced state is one of its states (400), and the service is
+ * not completed (409) — in that order (decisions 4.6, 5.7).
+ */
+export function startGuards(
+  tenant: string,
+  metadata: TenantMetadata,
+  serviceId: number,
+  stateReference: number | undefined,
+): Statement[] {
+  return [
+    ...metadataGuards(tenant, metadata, { requireProduction: true }),
+    serviceExists(tenant, serviceId),
+    ...(stateReference !== undefined
+      ? [stateOfService(tenant, serviceId, stateReference, 'invalid_state_reference')]
+      : []),
+    serviceNotCompleted(tenant, serviceId, 'service_completed'),
+  ]
 }
 
 export function taskOfService(tenant: string, serviceId: number, taskId: number): Statement {

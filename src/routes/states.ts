@@ -4,7 +4,7 @@ import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, writeWithMetadata } from '../db/metadata'
 import { states } from '../db/schema'
 import { serviceExists, serviceNotCompleted } from '../db/services'
-import { completeState, readStates, stateNotCompleted, stateOfService } from '../db/states-tasks'
+import { completeState, readStates, startGuards, stateNotCompleted, stateOfService } from '../db/states-tasks'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../extensions/body'
 import { readJsonObject, readJsonValue } from '../lib/body'
@@ -26,14 +26,7 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
   const stateId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
-    const guards = [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, serviceId),
-      ...(fields.previous_state_id !== undefined
-        ? [stateOfService(tenant, serviceId, fields.previous_state_id, 'invalid_state_reference')]
-        : []),
-      serviceNotCompleted(tenant, serviceId, 'service_completed'),
-    ]
+    const guards = startGuards(tenant, metadata, serviceId, fields.previous_state_id)
     const results = await runBatch(
       db,
       [

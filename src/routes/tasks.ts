@@ -3,8 +3,8 @@ import { insertedId, runBatch } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, writeWithMetadata } from '../db/metadata'
 import { tasks } from '../db/schema'
-import { serviceExists, serviceNotCompleted } from '../db/services'
-import { completeTask, readTasks, stateOfService, taskNotCompleted, taskOfService } from '../db/states-tasks'
+import { serviceExists } from '../db/services'
+import { completeTask, readTasks, startGuards, taskNotCompleted, taskOfService } from '../db/states-tasks'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../extensions/body'
 import { readJsonObject, readJsonValue } from '../lib/body'
@@ -35,14 +35,7 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
   const taskId = await writeWithMetadata(db, tenant, async (metadata) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
-    const guards = [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, serviceId),
-      ...(fields.state_id !== undefined
-        ? [stateOfService(tenant, serviceId, fields.state_id, 'invalid_state_reference')]
-        : []),
-      serviceNotCompleted(tenant, serviceId, 'service_completed'),
-    ]
+    const guards = startGuards(tenant, metadata, serviceId, fields.state_id)
     const results = await runBatch(
       db,
       [
