@@ -760,3 +760,33 @@ describe('identify', () => {
     ).toBe('reserved_name')
   })
 })
+
+describe('profile schema changes', () => {
+  it('deletes the stored values of removed attributes in the same write, and keeps the others', async () => {
+    const api = await tenantWithFixtures('removal')
+    await api.post('/profiles', {
+      customer_id: 'R1',
+      FirstName: 'Rita',
+      Title: ['Dr', 'Prof'],
+      DOB: '1970-01-02',
+    })
+    const withoutTitle = PROFILE_SCHEMA_WITH_DOB.attributes.filter((a) => a.name !== 'Title')
+    expect((await api.put('/metadata/profiles', { attributes: withoutTitle })).status).toBe(200)
+    expect((await profileRow('removal', 'R1')).attributes).toEqual({
+      firstname: ['Rita'],
+      dob: ['1970-01-02'],
+    })
+    const read = await api.get('/profiles/R1')
+    expect(read.body).toEqual({
+      customer_id: 'R1',
+      FirstName: 'Rita',
+      LastName: null,
+      PhoneNumber: null,
+      EmailAddress: null,
+      DOB: '1970-01-02',
+    })
+    // Adding it back does not bring old values back.
+    expect((await api.put('/metadata/profiles', PROFILE_SCHEMA_WITH_DOB)).status).toBe(200)
+    expect((await api.get('/profiles/R1')).body.Title).toBeNull()
+  })
+})
