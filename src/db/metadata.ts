@@ -65,7 +65,7 @@ function compiled(row: SchemaRow): ExtensionValidator {
 }
 
 /** The two queries that read a tenant's metadata; put them in the request's own read batch. */
-export function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]) {
+function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]) {
   return [
     db
       .select({ version: tenantState.metadataVersion, mode: tenantState.mode })
@@ -78,7 +78,7 @@ export function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]
   ] as const
 }
 
-export function metadataFromRows(
+function metadataFromRows(
   stateRows: { version: number; mode: ServerMode }[],
   schemaRows: SchemaRow[],
   profile?: ProfileMetadata,

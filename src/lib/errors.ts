@@ -68,10 +68,6 @@ export class ApiError extends Error {
   }
 }
 
-export function isErrorCode(value: string): value is ErrorCode {
-  return Object.hasOwn(ERROR_CODES, value)
-}
-
 export interface ErrorEnvelope {
   http_method: string
   uri: string
