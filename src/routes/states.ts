@@ -6,15 +6,15 @@ import { states } from '../db/schema'
 import { serviceExists, serviceNotCompleted } from '../db/services'
 import { completeState, readStates, startGuards, stateNotCompleted, stateOfService } from '../db/states-tasks'
 import type { AppEnv } from '../env'
-import { parseEventBody, parseExtensionWrite } from '../extensions/body'
-import { readJsonObject, readJsonValue } from '../lib/body'
+import { parseEventBody } from '../extensions/body'
+import { readJsonObject } from '../lib/body'
 import { ApiError } from '../lib/errors'
 import { nowIso } from '../lib/time'
-import { EndEventBody, eventJson, StartStateBody, TransitionBody } from '../schemas/events'
+import { eventJson, StartStateBody, TransitionBody } from '../schemas/events'
 import { parseId, parseQuery, StateReadQuery } from '../schemas/query'
+import { completeChild, notFoundMessages, putChildExtension, STATE } from './service-children'
 
 const START_FIELDS = Object.keys(StartStateBody.entries)
-const END_FIELDS = Object.keys(EndEventBody.entries)
 const TRANSITION_FIELDS = Object.keys(TransitionBody.entries)
 
 export const stateRoutes = new Hono<AppEnv>()
@@ -101,51 +101,9 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
   return c.json({ state_id: stateId })
 })
 
-stateRoutes.post('/services/:id/states/:state_id/end', async (c) => {
-  const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const stateId = parseId(c.req.param('state_id'), 'state_id')
-  const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'state')
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        stateOfService(tenant, serviceId, stateId, 'state_not_found'),
-        stateNotCompleted(tenant, serviceId, stateId, 'already_completed'),
-        completeState(db, tenant, serviceId, stateId, eventJson(fields, nowIso())),
-        ...replaceExtensions(db, tenant, 'state', stateId, extensions),
-      ],
-      notFoundMessages(serviceId, stateId),
-    )
-  })
-  return c.body(null, 204)
-})
+stateRoutes.post('/services/:id/states/:state_id/end', completeChild(STATE))
 
-stateRoutes.put('/services/:id/states/:state_id/extensions/:name', async (c) => {
-  const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const stateId = parseId(c.req.param('state_id'), 'state_id')
-  const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const write = parseExtensionWrite(metadata, 'state', c.req.param('name'), value)
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        stateOfService(tenant, serviceId, stateId, 'state_not_found'),
-        ...replaceExtensions(db, tenant, 'state', stateId, [write]),
-      ],
-      notFoundMessages(serviceId, stateId),
-    )
-  })
-  return c.body(null, 204)
-})
+stateRoutes.put('/services/:id/states/:state_id/extensions/:name', putChildExtension(STATE))
 
 for (const [suffix, filter] of [
   ['', 'all'],
@@ -195,12 +153,3 @@ stateRoutes.get('/services/:id/states/:state_id', async (c) => {
     throw new ApiError('state_not_found', `state ${stateId} of service ${serviceId} does not exist`)
   return c.json(items[0])
 })
-
-function notFoundMessages(serviceId: number, stateId?: number) {
-  return {
-    service_not_found: `service ${serviceId} does not exist`,
-    ...(stateId !== undefined
-      ? { state_not_found: `state ${stateId} of service ${serviceId} does not exist` }
-      : {}),
-  }
-}

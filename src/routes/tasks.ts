@@ -1,31 +1,21 @@
 import { Hono } from 'hono'
 import { insertedId, runBatch } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
-import { metadataGuards, writeWithMetadata } from '../db/metadata'
+import { writeWithMetadata } from '../db/metadata'
 import { tasks } from '../db/schema'
-import { serviceExists } from '../db/services'
-import { completeTask, readTasks, startGuards, taskNotCompleted, taskOfService } from '../db/states-tasks'
+import { readTasks, startGuards } from '../db/states-tasks'
 import type { AppEnv } from '../env'
-import { parseEventBody, parseExtensionWrite } from '../extensions/body'
-import { readJsonObject, readJsonValue } from '../lib/body'
+import { parseEventBody } from '../extensions/body'
+import { readJsonObject } from '../lib/body'
 import { ApiError } from '../lib/errors'
 import { nowIso } from '../lib/time'
-import { EndEventBody, eventJson, StartTaskBody } from '../schemas/events'
+import { eventJson, StartTaskBody } from '../schemas/events'
 import { parseId, parseQuery, TaskReadQuery } from '../schemas/query'
+import { completeChild, notFoundMessages, putChildExtension, TASK } from './service-children'
 
 const START_FIELDS = Object.keys(StartTaskBody.entries)
-const END_FIELDS = Object.keys(EndEventBody.entries)
 
 export const taskRoutes = new Hono<AppEnv>()
-
-function notFoundMessages(serviceId: number, taskId?: number) {
-  return {
-    service_not_found: `service ${serviceId} does not exist`,
-    ...(taskId !== undefined
-      ? { task_not_found: `task ${taskId} of service ${serviceId} does not exist` }
-      : {}),
-  }
-}
 
 /** A task may start in a completed state, not in a completed service (decisions 5.7). */
 taskRoutes.post('/services/:id/tasks/start', async (c) => {
@@ -60,51 +50,9 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
   return c.json({ task_id: taskId })
 })
 
-taskRoutes.post('/services/:id/tasks/:task_id/end', async (c) => {
-  const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const taskId = parseId(c.req.param('task_id'), 'task_id')
-  const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'task')
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        taskOfService(tenant, serviceId, taskId),
-        taskNotCompleted(tenant, serviceId, taskId),
-        completeTask(db, tenant, serviceId, taskId, eventJson(fields, nowIso())),
-        ...replaceExtensions(db, tenant, 'task', taskId, extensions),
-      ],
-      notFoundMessages(serviceId, taskId),
-    )
-  })
-  return c.body(null, 204)
-})
+taskRoutes.post('/services/:id/tasks/:task_id/end', completeChild(TASK))
 
-taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', async (c) => {
-  const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const taskId = parseId(c.req.param('task_id'), 'task_id')
-  const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const write = parseExtensionWrite(metadata, 'task', c.req.param('name'), value)
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        taskOfService(tenant, serviceId, taskId),
-        ...replaceExtensions(db, tenant, 'task', taskId, [write]),
-      ],
-      notFoundMessages(serviceId, taskId),
-    )
-  })
-  return c.body(null, 204)
-})
+taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', putChildExtension(TASK))
 
 for (const [suffix, filter] of [
   ['', 'all'],
