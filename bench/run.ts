@@ -8,7 +8,7 @@
  * The load generator (autocannon, in this process) shares the machine's cores with the server
  * (another process); its own CPU use is reported beside each workload.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +16,7 @@ import { parseArgs, promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import type { Client, InStatement } from '@libsql/client'
 import autocannon from 'autocannon'
+import { startServerProcess, stopServerProcess } from '../scripts/lib/server-process'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { applyMigrations, openDatabase } from '../src/db/node'
@@ -71,38 +72,9 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, peakMiB: Math.round(kb('VmHWM') / 102.4) / 10 }
 }
 
-async function startProcess(
-  argv: string[],
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, argv, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000)
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1]
-      if (port) {
-        clearTimeout(timer)
-        resolve(`http://127.0.0.1:${port}`)
-      }
-    }
-    child.stdout?.on('data', read)
-    child.stderr?.on('data', read)
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
-  })
-  return { child, url }
-}
-
-async function stopProcess(child: ChildProcess) {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
+const startProcess = (argv: string[], env: Record<string, string>) =>
+  startServerProcess(process.execPath, argv, env)
+const stopProcess = stopServerProcess
 
 async function load(
   name: string,

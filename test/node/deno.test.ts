@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServerProcess, stopServerProcess } from '../../scripts/lib/server-process'
 
 // The Deno entry, run by the `deno` binary from devDependencies (never skipped: it is always there).
 let deno: ChildProcess
@@ -10,7 +11,7 @@ let base: string
 const folder = mkdtempSync(join(tmpdir(), 'context-edge-deno-'))
 
 beforeAll(async () => {
-  deno = spawn(
+  const started = await startServerProcess(
     'node_modules/.bin/deno',
     [
       'run',
@@ -22,31 +23,15 @@ beforeAll(async () => {
       '--allow-sys',
       'src/deno.ts',
     ],
-    { env: { ...process.env, PORT: '0', DATABASE_URL: `file:${join(folder, 'deno.db')}`, NO_COLOR: '1' } },
+    { PORT: '0', DATABASE_URL: `file:${join(folder, 'deno.db')}`, NO_COLOR: '1' },
+    60_000,
   )
-  let output = ''
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Deno did not start:\n${output}`)), 60_000)
-    const read = (chunk: Buffer) => {
-      output += chunk.toString()
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1]
-      if (port) {
-        clearTimeout(timer)
-        resolve(`http://127.0.0.1:${port}`)
-      }
-    }
-    deno.stdout?.on('data', read)
-    deno.stderr?.on('data', read)
-    deno.once('exit', (code) => reject(new Error(`Deno exited with ${code}:\n${output}`)))
-  })
+  deno = started.child
+  base = started.url
 }, 90_000)
 
 afterAll(async () => {
-  if (deno && deno.exitCode === null) {
-    const exited = new Promise((resolve) => deno.once('exit', resolve))
-    deno.kill('SIGTERM')
-    await exited
-  }
+  if (deno) await stopServerProcess(deno)
   rmSync(folder, { recursive: true, force: true })
 })
 

@@ -1,0 +1,38 @@
+/**
+ * Starts a server process (the API on Node or Deno, the hello-world baseline) and waits until it
+ * prints `listening on http://localhost:<port>`; stops it with SIGTERM. Used by the benchmark and
+ * by the tests that drive a real server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+
+export async function startServerProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), timeoutMs)
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1]
+      if (port) {
+        clearTimeout(timer)
+        resolve(`http://127.0.0.1:${port}`)
+      }
+    }
+    child.stdout?.on('data', read)
+    child.stderr?.on('data', read)
+    child.once('exit', (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)))
+  })
+  return { child, url }
+}
+
+export async function stopServerProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
