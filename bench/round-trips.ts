@@ -32,7 +32,7 @@ export async function countRoundTrips(url: string): Promise<RoundTrips[]> {
     })
   const { client, db } = await openDatabase(url, undefined, counted)
   await applyMigrations(db)
-  const app = createApp({ db, config: DEFAULT_CONFIG })
+  const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await app.request(path, {
       method,

@@ -185,7 +185,7 @@ async function recordCompleteBatch(templateId: number, warmId: number): Promise<
       },
     })
   const { client, db } = await openDatabase(databaseUrl, undefined, recording)
-  const app = createApp({ db, config: DEFAULT_CONFIG })
+  const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
   await app.request(`/services/${warmId}/end`, { method: 'POST', body: SEED_END_BODY })
   recorded.length = 0
   const response = await app.request(`/services/${templateId}/end`, { method: 'POST', body: SEED_END_BODY })
@@ -273,7 +273,7 @@ async function main() {
   // 1. Seed: schemas through the app, services straight into the database.
   const setup = await openDatabase(databaseUrl)
   await applyMigrations(setup.db)
-  const setupApp = createApp({ db: setup.db, config: DEFAULT_CONFIG })
+  const setupApp = createApp({ database: () => ({ db: setup.db }), config: DEFAULT_CONFIG })
   for (const schema of [SATISFACTION, FEEDBACK]) {
     const response = await setupApp.request('/metadata/services/extensions', {
       method: 'POST',

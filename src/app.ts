@@ -3,6 +3,8 @@ import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
+import { describeCauses, isDatabaseUnavailable } from './db/failures'
+import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats } from './env'
 import { allowedMethodsFinder } from './lib/allowed-methods'
 import { ApiError, errorEnvelope } from './lib/errors'
@@ -15,18 +17,31 @@ import { serviceRoutes } from './routes/services'
 import { stateRoutes } from './routes/states'
 import { taskRoutes } from './routes/tasks'
 
-export interface AppOptions {
+export interface RequestDatabase {
   db: Database
+  /** Called when the request's response is complete (the app never streams a response). */
+  release?: () => void
+}
+
+export interface AppOptions {
+  /**
+   * The database handle of one request, asked for once per request and released when it ends. Node
+   * and Deno return the one handle of the process; the worker opens one per request (see worker.ts).
+   */
+  database: () => RequestDatabase
   config: AppConfig
 }
 
 /** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (decisions 1.1). */
 export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 
+/** What a 503 `database_unavailable` suggests to wait before retrying. */
+const RETRY_AFTER_SECONDS = 1
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
-export function createApp({ db, config }: AppOptions) {
+export function createApp({ database, config }: AppOptions) {
   // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
   const app = new Hono<AppEnv>({ strict: false })
   const stats: InstanceStats = {
@@ -36,6 +51,7 @@ export function createApp({ db, config }: AppOptions) {
     clientErrors: 0,
     serverErrors: 0,
   }
+  const metadataCache = new MetadataCache()
 
   app.use(async (c, next) => {
     c.set('stats', stats)
@@ -51,10 +67,16 @@ export function createApp({ db, config }: AppOptions) {
     const given = c.req.header('X-Request-Id')
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
     c.set('requestId', requestId)
-    c.set('db', db)
     c.set('config', config)
     c.header('X-Request-Id', requestId)
-    await next()
+    const { db, release } = database()
+    attachMetadataCache(db, metadataCache)
+    c.set('db', db)
+    try {
+      await next()
+    } finally {
+      release?.()
+    }
     // decisions 1.2: JSON is always sent with its charset.
     if (c.res.headers.get('Content-Type') === 'application/json') {
       c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
@@ -115,6 +137,7 @@ export function createApp({ db, config }: AppOptions) {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorEnvelope(requestInfo(c), err), err.status)
+    const unavailable = isDatabaseUnavailable(err)
     // Log the route pattern, never the path, query or body: they carry personal data (decisions 4.5).
     console.error(
       JSON.stringify({
@@ -122,10 +145,12 @@ export function createApp({ db, config }: AppOptions) {
         request_id: c.get('requestId'),
         method: c.req.method,
         route: c.req.routePath,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown',
+        error: unavailable ? 'database unavailable' : 'internal error',
+        cause: describeCauses(err),
       }),
     )
-    const error = new ApiError('internal_error')
+    const error = new ApiError(unavailable ? 'database_unavailable' : 'internal_error')
+    if (unavailable) c.header('Retry-After', String(RETRY_AFTER_SECONDS))
     return c.json(errorEnvelope(requestInfo(c), error), error.status)
   })
 

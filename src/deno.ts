@@ -20,7 +20,7 @@ const env = Deno.env.toObject()
 const url = env.DATABASE_URL || 'file:.data/context.db'
 const { client, db } = await openDatabase(url, env.DATABASE_AUTH_TOKEN || undefined)
 await applyMigrations(db)
-const app = createApp({ db, config: configFromEnv(env) })
+const app = createApp({ database: () => ({ db }), config: configFromEnv(env) })
 
 const server = Deno.serve(
   {

@@ -8,7 +8,7 @@ const port = Number(process.env.PORT || 8080)
 
 const { client, db } = await openDatabase(url, process.env.DATABASE_AUTH_TOKEN || undefined)
 await applyMigrations(db)
-const app = createApp({ db, config: configFromEnv(process.env) })
+const app = createApp({ database: () => ({ db }), config: configFromEnv(process.env) })
 
 /** Where the database is, without credentials or query parameters. */
 function describeDatabase(databaseUrl: string): string {

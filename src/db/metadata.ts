@@ -153,18 +153,42 @@ const ALL_KINDS: OwnerKind[] = ['service', 'state', 'task', 'profile']
 const CACHED_TENANTS = 1000
 
 /**
- * Metadata kept per isolate and database, per tenant, so that most writes are one round trip
- * (architecture, "Storage"). An entry is only a guess: every write batch asserts its version.
+ * Metadata kept per app instance (one per isolate or process), per tenant, so that most writes are one
+ * round trip (architecture, "Storage"). An entry is only a guess: every write batch asserts its
+ * version. It holds resolved data only, never a promise: in a worker, requests must not wait on each
+ * other's I/O (see worker.ts).
  */
-const cache = new WeakMap<Database, Map<string, TenantMetadata>>()
+export class MetadataCache {
+  private readonly tenants = new Map<string, TenantMetadata>()
 
-function remember(db: Database, tenant: string, metadata: TenantMetadata) {
-  const tenants = cache.get(db) ?? new Map<string, TenantMetadata>()
-  cache.set(db, tenants)
-  tenants.delete(tenant)
-  tenants.set(tenant, metadata)
-  // Map keeps insertion order: the first key is the least recently stored.
-  if (tenants.size > CACHED_TENANTS) tenants.delete(tenants.keys().next().value as string)
+  get(tenant: string): TenantMetadata | undefined {
+    return this.tenants.get(tenant)
+  }
+
+  remember(tenant: string, metadata: TenantMetadata) {
+    this.tenants.delete(tenant)
+    this.tenants.set(tenant, metadata)
+    // Map keeps insertion order: the first key is the least recently stored.
+    if (this.tenants.size > CACHED_TENANTS) this.tenants.delete(this.tenants.keys().next().value as string)
+  }
+}
+
+// The cache of each database handle. The app attaches its own cache to the handle of every request,
+// so a worker that builds a handle per request still shares one cache across its requests.
+const caches = new WeakMap<Database, MetadataCache>()
+
+/** Makes `db` use `cache`, unless the handle already has one (a handle shared by several apps). */
+export function attachMetadataCache(db: Database, cache: MetadataCache) {
+  if (!caches.has(db)) caches.set(db, cache)
+}
+
+function cacheOf(db: Database): MetadataCache {
+  let cache = caches.get(db)
+  if (!cache) {
+    cache = new MetadataCache()
+    caches.set(db, cache)
+  }
+  return cache
 }
 
 /**
@@ -179,7 +203,7 @@ export async function writeWithMetadata<T>(
   tenant: string,
   write: (metadata: TenantMetadata) => Promise<T>,
 ): Promise<T> {
-  const cached = cache.get(db)?.get(tenant)
+  const cached = cacheOf(db).get(tenant)
   if (cached) {
     try {
       return await write(cached)
@@ -189,7 +213,7 @@ export async function writeWithMetadata<T>(
   }
   for (let attempt = 1; ; attempt++) {
     const metadata = await loadMetadata(db, tenant, ALL_KINDS, { withProfile: true })
-    remember(db, tenant, metadata)
+    cacheOf(db).remember(tenant, metadata)
     try {
       return await write(metadata)
     } catch (error) {
@@ -215,7 +239,7 @@ export async function readWithMetadata<Q extends Record<string, ReadQuery | unde
   queries: Q,
 ): Promise<{ metadata: TenantMetadata; rows: ReadRows<Q> }> {
   for (let attempt = 1; ; attempt++) {
-    const cached = attempt === 1 ? cache.get(db)?.get(tenant) : undefined
+    const cached = attempt === 1 ? cacheOf(db).get(tenant) : undefined
     const [stateQuery, schemaQuery] = metadataQueries(db, tenant, ALL_KINDS)
     const [profileQuery, keyQuery] = profileMetadataQueries(db, tenant)
     const named: Record<string, ReadQuery | undefined> = {
@@ -236,7 +260,7 @@ export async function readWithMetadata<Q extends Record<string, ReadQuery | unde
         rows._schemas as SchemaRow[],
         profileMetadataFromRows(rows._profile as never, rows._keys as never),
       )
-      remember(db, tenant, metadata)
+      cacheOf(db).remember(tenant, metadata)
     }
     return { metadata, rows: rows as ReadRows<Q> }
   }

@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, message: 'the request body is too large' },
   internal_error: { status: 500, message: 'internal error' },
   maintenance_mode: { status: 503, message: 'the server is in maintenance mode for this tenant' },
+  database_unavailable: { status: 503, message: 'the database did not answer; retry the request later' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

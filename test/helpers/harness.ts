@@ -23,7 +23,7 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
     return wrapped.client
   })
   await applyMigrations(db)
-  const app = createApp({ db, config: { ...DEFAULT_CONFIG, ...config } })
+  const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, ...config } })
   const counts = counter as NonNullable<typeof counter>
   const api: ApiClient = apiClient((request) => app.fetch(request))
   return {
@@ -37,7 +37,8 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
      * what a second worker isolate or server process sees.
      */
     otherInstance(): ApiClient {
-      const other = createApp({ db: drizzle(client, { schema }), config: { ...DEFAULT_CONFIG, ...config } })
+      const otherDb = drizzle(client, { schema })
+      const other = createApp({ database: () => ({ db: otherDb }), config: { ...DEFAULT_CONFIG, ...config } })
       return apiClient((request) => other.fetch(request))
     },
     counter: counts,

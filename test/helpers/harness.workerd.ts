@@ -18,7 +18,7 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
   const { name, url } = (await created.json()) as { name: string; url: string }
   const { client, state } = countingClient(createClient({ url }))
   const db = drizzle(client, { schema })
-  const app = createApp({ db, config: { ...DEFAULT_CONFIG, ...config } })
+  const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, ...config } })
   /** Round trips as the server counts them: pipeline POSTs to this file's database. */
   async function pipelines(): Promise<number> {
     const response = await fetch(`${base}/dev/databases/${name}/stats`)
@@ -34,7 +34,8 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
      * what a second worker isolate or server process sees.
      */
     otherInstance(): ApiClient {
-      const other = createApp({ db: drizzle(client, { schema }), config: { ...DEFAULT_CONFIG, ...config } })
+      const otherDb = drizzle(client, { schema })
+      const other = createApp({ database: () => ({ db: otherDb }), config: { ...DEFAULT_CONFIG, ...config } })
       return apiClient((request) => other.fetch(request))
     },
     counter: state,

@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createApp } from '../../src/app'
+import { DEFAULT_CONFIG } from '../../src/config'
+import { openDatabase } from '../../src/db/node'
+import { apiClient } from '../helpers/api'
+
+afterEach(() => vi.restoreAllMocks())
+
+/** A port that nothing listens on: taken from the system, then given back. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+describe('a database that cannot be reached', () => {
+  it('answers 503 database_unavailable with Retry-After, and logs the cause without the body', async () => {
+    const { client, db } = await openDatabase(`http://127.0.0.1:${await closedPort()}`)
+    const logged: string[] = []
+    vi.spyOn(console, 'error').mockImplementation((line: string) => logged.push(line))
+    const api = apiClient(createApp({ database: () => ({ db }), config: DEFAULT_CONFIG }).fetch)
+    const response = await api.post('/services/start', { service_type: 1, contact_key: 'SECRET-ANI-555' })
+    client.close()
+    expect(response.status).toBe(503)
+    expect(response.body.code).toBe('database_unavailable')
+    expect(response.headers.get('Retry-After')).toBe('1')
+    expect(logged).toHaveLength(1)
+    expect(JSON.parse(logged[0]).cause).toContain('ECONNREFUSED')
+    expect(logged[0]).not.toContain('SECRET-ANI-555')
+  })
+})
