@@ -51,7 +51,7 @@ export function createApp({ database, config }: AppOptions) {
     clientErrors: 0,
     serverErrors: 0,
   }
-  const metadataCache = new MetadataCache()
+  const metadataCache = new MetadataCache(config.limits)
 
   app.use(async (c, next) => {
     c.set('stats', stats)
@@ -59,8 +59,9 @@ export function createApp({ database, config }: AppOptions) {
     const arrived = new Date().toISOString()
     await next()
     stats.lastRequest = arrived
-    if (c.res.status >= 500) stats.serverErrors++
-    else if (c.res.status >= 400) stats.clientErrors++
+    // Server errors are real faults only: not maintenance 503s, not requests the client gave up on.
+    if (c.get('fault')) stats.serverErrors++
+    else if (c.res.status >= 400 && c.res.status < 500) stats.clientErrors++
   })
 
   app.use(async (c, next) => {
@@ -136,7 +137,17 @@ export function createApp({ database, config }: AppOptions) {
   })
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorEnvelope(requestInfo(c), err), err.status)
+    if (err instanceof ApiError) {
+      // A client that sent too much may still be sending: close the connection after the answer, so
+      // that its next request is never read from the rest of this body (or lost with the socket).
+      if (err.code === 'payload_too_large') c.header('Connection', 'close')
+      if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer')
+      return c.json(errorEnvelope(requestInfo(c), err), err.status)
+    }
+    const error = new ApiError('internal_error')
+    // The client went away (the request's signal is aborted): nobody reads this answer, nothing failed.
+    if (c.req.raw.signal?.aborted) return c.json(errorEnvelope(requestInfo(c), error), error.status)
+    c.set('fault', true)
     const unavailable = isDatabaseUnavailable(err)
     // Log the route pattern, never the path, query or body: they carry personal data (decisions 4.5).
     console.error(
@@ -149,8 +160,11 @@ export function createApp({ database, config }: AppOptions) {
         cause: describeCauses(err),
       }),
     )
-    const error = new ApiError(unavailable ? 'database_unavailable' : 'internal_error')
-    if (unavailable) c.header('Retry-After', String(RETRY_AFTER_SECONDS))
+    if (unavailable) {
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS))
+      const busy = new ApiError('database_unavailable')
+      return c.json(errorEnvelope(requestInfo(c), busy), busy.status)
+    }
     return c.json(errorEnvelope(requestInfo(c), error), error.status)
   })
 

@@ -10,6 +10,8 @@ export interface AppEnv {
     db: Database
     config: AppConfig
     stats: InstanceStats
+    /** Set when the request failed by a fault of the server (counted as a server error). */
+    fault?: boolean
   }
 }
 

@@ -79,14 +79,6 @@ export function serviceJson(
   }
 }
 
-/** Splits rows into active (no completion) and completed, each keeping id order. */
-export function byCompletion<T extends { completed: EventJson | null }>(rows: T[]) {
-  return {
-    active: rows.filter((row) => row.completed === null),
-    completed: rows.filter((row) => row.completed !== null),
-  }
-}
-
 /**
  * A profile (decisions §9): `customer_id`, then every core attribute in schema order (`null` when
  * unset, a scalar for one value, an array for several), then the requested extensions.
@@ -97,10 +89,13 @@ export function profileJson(
   profile: ProfileMetadata,
   extensions?: Json,
 ): Json {
-  const json: Json = { customer_id: customerId }
-  for (const { attribute, key } of profile.attributes) {
-    const list = values[key]
-    json[attribute.name] = !list?.length ? null : list.length === 1 ? list[0] : list
-  }
+  // Attribute names are the tenant's: built from entries, `__proto__` is an own key like any other.
+  const json = Object.fromEntries([
+    ['customer_id', customerId],
+    ...profile.attributes.map(({ attribute, key }) => {
+      const list = Object.hasOwn(values, key) ? values[key] : undefined
+      return [attribute.name, !list?.length ? null : list.length === 1 ? list[0] : list]
+    }),
+  ])
   return { ...json, ...extensions }
 }

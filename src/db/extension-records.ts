@@ -1,6 +1,7 @@
-import { and, eq, inArray, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { ExtensionWrite } from '../extensions/body'
 import type { ExtensionValidator } from '../extensions/records'
+import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { extensionRecords, type OwnerKind } from './schema'
 
@@ -35,16 +36,53 @@ export function replaceExtensions(
   }
   const rows = writes.flatMap((write) =>
     write.records.map((record) => ({
-      tenant,
-      ownerKind,
-      ownerId,
       extension: write.validator.definition.name.toLowerCase(),
       recordKey: record.recordKey,
       data: record.data,
     })),
   )
-  if (rows.length) statements.push(db.insert(extensionRecords).values(rows))
+  if (rows.length) statements.push(insertRecords(db, tenant, ownerKind, ownerId, rows))
   return statements
+}
+
+export interface RecordToInsert {
+  /** Lowercased extension name. */
+  extension: string
+  recordKey: string | null
+  data: Record<string, unknown>
+}
+
+/**
+ * One INSERT of any number of records, in their order. The records travel as one JSON parameter that
+ * SQLite expands with `json_each`: the statement's size and number of bound variables do not grow
+ * with the records, so no SQLite limit can be reached from a valid body (decisions 11.11).
+ */
+export function insertRecords(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerId: number | SQL,
+  rows: RecordToInsert[],
+  onConflict?: SQL,
+): Statement {
+  const json = JSON.stringify(rows.map((row) => ({ e: row.extension, k: row.recordKey, d: row.data })))
+  return db.run(
+    sql`INSERT INTO ${extensionRecords} (tenant, owner_kind, owner_id, extension, record_key, data) SELECT ${tenant}, ${ownerKind}, ${ownerId}, r.value ->> '$.e', r.value ->> '$.k', r.value -> '$.d' FROM json_each(${json}) r WHERE true${onConflict ?? sql``}`,
+  ) as unknown as Statement
+}
+
+/** A guard: the batch fails when the owner now holds more than `limit` records of `extension`. */
+export function recordsBounded(
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerId: number | SQL,
+  extension: string,
+  limit: number,
+): Statement {
+  return guard(
+    'too_many_records',
+    sql`(SELECT count(*) FROM ${extensionRecords} WHERE ${extensionRecords.tenant} = ${tenant} AND ${extensionRecords.ownerKind} = ${ownerKind} AND ${extensionRecords.ownerId} = ${ownerId} AND ${extensionRecords.extension} = ${extension}) > ${limit}`,
+  )
 }
 
 /** Deletes every extension record of the owners selected by `ownerIds` (a list or a subquery). */
@@ -110,14 +148,14 @@ export function extensionsByOwner(
     else owner.set(row.extension, [row.data])
   }
   return (ownerId) => {
-    const result: Record<string, unknown> = {}
     const owner = byOwner.get(ownerId)
+    const entries: [string, unknown][] = []
     for (const validator of requested) {
       const { name, multiValued } = validator.definition
       const records = owner?.get(name.toLowerCase())
-      if (multiValued) result[name] = records ?? []
-      else if (records?.length) result[name] = records[0]
+      if (multiValued) entries.push([name, records ?? []])
+      else if (records?.length) entries.push([name, records[0]])
     }
-    return result
+    return Object.fromEntries(entries)
   }
 }

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
+import { DEFAULT_LIMITS, type Limits } from '../config'
 import { ExtensionValidator } from '../extensions/records'
 import { ApiError } from '../lib/errors'
 import {
@@ -18,12 +19,21 @@ type SchemaRow = typeof extensionSchemas.$inferSelect
 export class TenantMetadata {
   readonly version: number
   readonly mode: ServerMode
+  /** The bounds this instance puts on a request's work; travels with the metadata writes parse against. */
+  readonly limits: Limits
   private readonly byKind = new Map<OwnerKind, Map<string, ExtensionValidator>>()
   private readonly profileMetadata: ProfileMetadata | undefined
 
-  constructor(version: number, mode: ServerMode, schemas: SchemaRow[], profile?: ProfileMetadata) {
+  constructor(
+    version: number,
+    mode: ServerMode,
+    schemas: SchemaRow[],
+    limits: Limits,
+    profile?: ProfileMetadata,
+  ) {
     this.version = version
     this.mode = mode
+    this.limits = limits
     this.profileMetadata = profile
     for (const row of schemas) {
       const named = this.byKind.get(row.ownerKind) ?? new Map<string, ExtensionValidator>()
@@ -79,12 +89,14 @@ function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]) {
 }
 
 function metadataFromRows(
+  db: Database,
   stateRows: { version: number; mode: ServerMode }[],
   schemaRows: SchemaRow[],
   profile?: ProfileMetadata,
 ): TenantMetadata {
   const state = stateRows[0]
-  return new TenantMetadata(state?.version ?? 0, state?.mode ?? 'production', schemaRows, profile)
+  const { limits } = cacheOf(db)
+  return new TenantMetadata(state?.version ?? 0, state?.mode ?? 'production', schemaRows, limits, profile)
 }
 
 export interface MetadataOptions {
@@ -104,10 +116,10 @@ export async function loadMetadata(
       ...metadataQueries(db, tenant, kinds),
       ...profileMetadataQueries(db, tenant),
     ])
-    return metadataFromRows(stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
+    return metadataFromRows(db, stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
   }
   const [stateRows, schemaRows] = await db.batch(metadataQueries(db, tenant, kinds))
-  return metadataFromRows(stateRows, schemaRows)
+  return metadataFromRows(db, stateRows, schemaRows)
 }
 
 /**
@@ -160,6 +172,11 @@ const CACHED_TENANTS = 1000
  */
 export class MetadataCache {
   private readonly tenants = new Map<string, TenantMetadata>()
+  readonly limits: Limits
+
+  constructor(limits: Limits = DEFAULT_LIMITS) {
+    this.limits = limits
+  }
 
   get(tenant: string): TenantMetadata | undefined {
     return this.tenants.get(tenant)
@@ -256,6 +273,7 @@ export async function readWithMetadata<Q extends Record<string, ReadQuery | unde
     let metadata = cached
     if (!metadata) {
       metadata = metadataFromRows(
+        db,
         rows._state as { version: number; mode: ServerMode }[],
         rows._schemas as SchemaRow[],
         profileMetadataFromRows(rows._profile as never, rows._keys as never),

@@ -3,7 +3,7 @@ import type { ExtensionWrite } from '../extensions/body'
 import type { KeyRow } from '../profiles/profile-metadata'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
-import { deleteOwnerRecords, replaceExtensions } from './extension-records'
+import { deleteOwnerRecords, insertRecords, recordsBounded, replaceExtensions } from './extension-records'
 import { extensionRecords, keyEntries, profiles, services } from './schema'
 import { deleteServiceStatements } from './services'
 
@@ -30,8 +30,11 @@ export function profileAbsent(tenant: string, customerId: string): Statement {
   )
 }
 
-/** How a key value is compared: booleans as true/false, numbers as their decimal text, text as is. */
-function canonical(alias: string): SQL {
+/**
+ * How a key value is compared: booleans as true/false, numbers as their decimal text, text as is.
+ * Index entries and Identify filters must canonicalise alike, so both use this one expression.
+ */
+export function canonical(alias: string): SQL {
   return sql.raw(
     `CASE ${alias}.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(${alias}.value AS TEXT) END`,
   )
@@ -49,6 +52,8 @@ export interface KeyDefinition {
  * for every profile of the tenant: one entry per combination of the profile's values (every value of
  * a multi-valued core attribute; every record of an extension); none when an attribute is missing.
  * Deriving entries in SQL from the stored rows keeps them exact whatever the write path was.
+ * Run `keyEntriesBounded` first: it refuses a profile whose entries would be too many before any
+ * combination is built.
  */
 export function insertKeyEntries(
   db: Database,
@@ -77,17 +82,76 @@ export function insertKeyEntries(
   ) as unknown as Statement
 }
 
-/** Rebuilds every key's entries of one profile, after whatever the batch wrote before. */
+/**
+ * A guard that refuses the batch when a profile (one, or any of the tenant's) would get more than
+ * `limit` entries for `key` (decisions 11.11). It counts without building a combination: for core
+ * attributes the product of their numbers of values, for an extension its records that have every
+ * key attribute, so a refused write costs no more than an accepted one.
+ */
+export function keyEntriesBounded(
+  tenant: string,
+  key: KeyDefinition,
+  limit: number,
+  profileId?: SQL,
+): Statement {
+  if (key.source === null) {
+    const counts = key.attributes.map(
+      (name) =>
+        sql`(SELECT json_array_length(a.value) FROM json_each(p.attributes) a WHERE a.key = ${name.toLowerCase()})`,
+    )
+    return guard(
+      'too_many_key_entries',
+      sql`EXISTS (SELECT 1 FROM ${profiles} p WHERE p.tenant = ${tenant}${profileId ? sql` AND p.id = ${profileId}` : sql``} AND ${sql.join(counts, sql` * `)} > ${limit})`,
+    )
+  }
+  const present = key.attributes.map(
+    (name) => sql` AND EXISTS (SELECT 1 FROM json_each(r.data) x WHERE x.key = ${name} AND x.type <> 'null')`,
+  )
+  return guard(
+    'too_many_key_entries',
+    sql`EXISTS (SELECT 1 FROM ${extensionRecords} r WHERE r.tenant = ${tenant} AND r.owner_kind = 'profile' AND r.extension = ${key.source}${profileId ? sql` AND r.owner_id = ${profileId}` : sql``}${sql.join(present, sql``)} GROUP BY r.owner_id HAVING count(*) > ${limit})`,
+  )
+}
+
+/** What a profile write changed: lowercased core attribute keys and lowercased extension names. */
+export interface ProfileChange {
+  coreAttributes: string[]
+  extensions: string[]
+}
+
+function keyTouched(key: KeyRow, change: ProfileChange): boolean {
+  if (key.source !== null) return change.extensions.includes(key.source)
+  return key.attributes.some((name) => change.coreAttributes.includes(name.toLowerCase()))
+}
+
+/**
+ * Rebuilds one profile's entries of the keys whose attributes the write changed, after whatever the
+ * batch wrote before; entries of other keys stay. A write's cost depends on what it changes, not on
+ * everything the profile holds (decisions 11.11).
+ */
 export function rebuildProfileEntries(
   db: Database,
   tenant: string,
   keys: KeyRow[],
   profileId: SQL,
+  change: ProfileChange,
+  limit: number,
 ): Statement[] {
-  return [
-    db.delete(keyEntries).where(and(eq(keyEntries.tenant, tenant), eq(keyEntries.profileId, profileId))),
-    ...keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
-  ]
+  return keys
+    .filter((key) => keyTouched(key, change))
+    .flatMap((key) => [
+      db
+        .delete(keyEntries)
+        .where(
+          and(
+            eq(keyEntries.tenant, tenant),
+            eq(keyEntries.profileId, profileId),
+            eq(keyEntries.keyId, key.id),
+          ),
+        ),
+      keyEntriesBounded(tenant, key, limit, profileId),
+      insertKeyEntries(db, tenant, key, profileId),
+    ])
 }
 
 /**
@@ -99,32 +163,20 @@ export function mergeExtension(
   tenant: string,
   ownerId: SQL,
   write: ExtensionWrite,
+  maxRecords: number,
 ): Statement[] {
   const { multiValued, unique, name } = write.validator.definition
   if (!multiValued) return replaceExtensions(db, tenant, 'profile', ownerId, [write])
   if (!write.records.length) return []
-  const insert = db.insert(extensionRecords).values(
-    write.records.map((record) => ({
-      tenant,
-      ownerKind: 'profile' as const,
-      ownerId,
-      extension: name.toLowerCase(),
-      recordKey: record.recordKey,
-      data: record.data,
-    })),
-  )
-  if (!unique?.length) return [insert]
+  const extension = name.toLowerCase()
+  const rows = write.records.map((record) => ({ extension, recordKey: record.recordKey, data: record.data }))
+  // With `unique`, a record whose unique values are stored replaces the stored one.
+  const replace = unique?.length
+    ? sql` ON CONFLICT (tenant, owner_kind, owner_id, extension, record_key) DO UPDATE SET data = excluded.data`
+    : undefined
   return [
-    insert.onConflictDoUpdate({
-      target: [
-        extensionRecords.tenant,
-        extensionRecords.ownerKind,
-        extensionRecords.ownerId,
-        extensionRecords.extension,
-        extensionRecords.recordKey,
-      ],
-      set: { data: sql`excluded.data` },
-    }),
+    insertRecords(db, tenant, 'profile', ownerId, rows, replace),
+    recordsBounded(tenant, 'profile', ownerId, extension, maxRecords),
   ]
 }
 

@@ -35,6 +35,8 @@ export const GUARD_CODES = [
   'identification_key_not_found',
   'unique_key_violation',
   'key_values_not_unique',
+  'too_many_records',
+  'too_many_key_entries',
 ] as const
 export type GuardCode = (typeof GUARD_CODES)[number]
 

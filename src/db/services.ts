@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import { byCompletion, type Json, serviceJson, stateJson, taskJson } from '../representation'
+import { type Json, serviceJson, stateJson, taskJson } from '../representation'
 import type { ServiceReadOptions } from '../schemas/query'
 import { requestedExtensions } from '../schemas/query'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { deleteOwnerRecords, extensionsByOwner, recordsQuery } from './extension-records'
 import { readWithMetadata } from './metadata'
+import { nestedLists, newestPerList } from './nested-lists'
 import { services, states, tasks } from './schema'
 
 export function thisService(tenant: string, id: number): SQL {
@@ -125,14 +126,28 @@ export async function readServices(
       ? db
           .select()
           .from(states)
-          .where(and(eq(states.tenant, tenant), inArray(states.serviceId, owners)))
+          .where(
+            newestPerList(
+              states,
+              states.serviceId,
+              and(eq(states.tenant, tenant), inArray(states.serviceId, owners)) as SQL,
+              limit,
+            ),
+          )
           .orderBy(states.id)
       : undefined,
     tasks: wantTasks
       ? db
           .select()
           .from(tasks)
-          .where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, owners)))
+          .where(
+            newestPerList(
+              tasks,
+              tasks.serviceId,
+              and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, owners)) as SQL,
+              limit,
+            ),
+          )
           .orderBy(tasks.id)
       : undefined,
     records: extensionKeys.length ? recordsQuery(db, tenant, 'service', owners, extensionKeys) : undefined,
@@ -142,25 +157,26 @@ export async function readServices(
   const stateList = read.states ?? []
   const taskList = read.tasks ?? []
   const recordRows = read.records ?? []
-  const truncated = serviceRows.length > limit
   const rows = serviceRows.slice(0, limit).reverse()
   const extensionsOf = extensionsByOwner(recordRows, requested)
+  const statesOf = nestedLists(stateList, (s) => s.serviceId, limit)
+  const tasksOf = nestedLists(taskList, (t) => t.serviceId, limit)
 
   const items = rows.map((row) => {
     const children: Record<string, Json[]> = {}
     if (wantStates) {
-      const { active, completed } = byCompletion(stateList.filter((s) => s.serviceId === row.id))
+      const { active, completed } = statesOf.of(row.id)
       const nested = (s: (typeof stateList)[number]) => stateJson(s, { topLevel: false })
       if (options.active_states) children.active_states = active.map(nested)
       if (options.completed_states) children.completed_states = completed.map(nested)
     }
     if (wantTasks) {
-      const { active, completed } = byCompletion(taskList.filter((t) => t.serviceId === row.id))
+      const { active, completed } = tasksOf.of(row.id)
       const nested = (t: (typeof taskList)[number]) => taskJson(t, { topLevel: false })
       if (options.active_tasks) children.active_tasks = active.map(nested)
       if (options.completed_tasks) children.completed_tasks = completed.map(nested)
     }
     return serviceJson(row, { children, extensions: extensionsOf(row.id) })
   })
-  return { items, truncated }
+  return { items, truncated: serviceRows.length > limit || statesOf.truncated || tasksOf.truncated }
 }

@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { ApiError } from '../lib/errors'
-import { byCompletion, type Json, stateJson, taskJson } from '../representation'
+import { type Json, stateJson, taskJson } from '../representation'
 import { requestedExtensions } from '../schemas/query'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
 import { extensionsByOwner, recordsQuery } from './extension-records'
 import { metadataGuards, readWithMetadata, type TenantMetadata } from './metadata'
+import { nestedLists, newestPerList } from './nested-lists'
 import { type LongOrString, services, states, tasks } from './schema'
 import { type ServiceFilter, serviceExists, serviceNotCompleted, thisService } from './services'
 
@@ -167,10 +168,15 @@ export async function readStates(
           .select()
           .from(tasks)
           .where(
-            and(
-              eq(tasks.tenant, tenant),
-              eq(tasks.serviceId, query.serviceId),
-              inArray(tasks.stateId, owners),
+            newestPerList(
+              tasks,
+              tasks.stateId,
+              and(
+                eq(tasks.tenant, tenant),
+                eq(tasks.serviceId, query.serviceId),
+                inArray(tasks.stateId, owners),
+              ) as SQL,
+              limit,
             ),
           )
           .orderBy(tasks.id)
@@ -178,23 +184,24 @@ export async function readStates(
     records: extensionKeys.length ? recordsQuery(db, tenant, 'state', owners, extensionKeys) : undefined,
   })
   const requested = requestedExtensions(metadata, 'state', query.extensions)
-  if (!read.service.length) throw notFound(query.serviceId)
+  if (!read.service.length) throw new ApiError('service_not_found')
   const stateList = read.states
   const taskList = read.tasks ?? []
   const recordRows = read.records ?? []
   const extensionsOf = extensionsByOwner(recordRows, requested)
   const rows = stateList.slice(0, limit).reverse()
+  const tasksOf = nestedLists(taskList, (t) => t.stateId, limit)
   const items = rows.map((row) => {
     const nested: Record<string, Json[]> = {}
     if (wantTasks) {
-      const { active, completed } = byCompletion(taskList.filter((t) => t.stateId === row.id))
+      const { active, completed } = tasksOf.of(row.id)
       const task = (t: (typeof taskList)[number]) => taskJson(t, { topLevel: false })
       if (query.activeTasks) nested.active_tasks = active.map(task)
       if (query.completedTasks) nested.completed_tasks = completed.map(task)
     }
     return stateJson(row, { topLevel: true, tasks: nested, extensions: extensionsOf(row.id) })
   })
-  return { items, truncated: stateList.length > limit }
+  return { items, truncated: stateList.length > limit || tasksOf.truncated }
 }
 
 export interface TaskQuery {
@@ -241,7 +248,7 @@ export async function readTasks(
     records: extensionKeys.length ? recordsQuery(db, tenant, 'task', owners, extensionKeys) : undefined,
   })
   const requested = requestedExtensions(metadata, 'task', query.extensions)
-  if (!read.service.length) throw notFound(query.serviceId)
+  if (!read.service.length) throw new ApiError('service_not_found')
   const taskList = read.tasks
   const recordRows = read.records ?? []
   const extensionsOf = extensionsByOwner(recordRows, requested)
@@ -250,8 +257,4 @@ export async function readTasks(
     .reverse()
     .map((row) => taskJson(row, { topLevel: true, extensions: extensionsOf(row.id) }))
   return { items, truncated: taskList.length > limit }
-}
-
-function notFound(serviceId: number) {
-  return new ApiError('service_not_found', `service ${serviceId} does not exist`)
 }

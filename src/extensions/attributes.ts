@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import type { StoredAttribute } from '../db/schema'
+import { maxChars, plainDecimal } from '../lib/text'
 import { isIsoDate, normalizeDateTime } from '../lib/time'
 
 const INT64_MIN = -(2n ** 63n)
@@ -13,10 +14,7 @@ export function attributeValueSchema(attribute: StoredAttribute): v.GenericSchem
     case 'string':
       return attribute.length === undefined
         ? v.string('must be a string')
-        : v.pipe(
-            v.string('must be a string'),
-            v.maxLength(attribute.length, `must be at most ${attribute.length} characters`),
-          )
+        : v.pipe(v.string('must be a string'), maxChars(attribute.length))
     case 'integer':
       return v.pipe(
         v.number('must be a 32-bit integer'),
@@ -61,7 +59,10 @@ export function attributeValueSchema(attribute: StoredAttribute): v.GenericSchem
       )
     case 'currency':
       return v.union(
-        [v.pipe(v.number(), v.finite(), v.transform(String)), v.pipe(v.string(), v.regex(/^-?\d+(\.\d+)?$/))],
+        [
+          v.pipe(v.number(), v.finite(), v.transform(plainDecimal)),
+          v.pipe(v.string(), v.regex(/^-?\d+(\.\d+)?$/)),
+        ],
         'must be a decimal number or decimal string',
       )
   }

@@ -20,9 +20,12 @@ export function parseExtensionWrite(
   value: unknown,
 ): ExtensionWrite {
   const validator = metadata.extension(kind, name)
-  if (!validator)
-    throw new ApiError('unknown_extension', `no ${kind} extension named "${name}" is registered`)
-  const { records, issues } = validator.parseValue(value, validator.definition.name)
+  if (!validator) throw new ApiError('unknown_extension', `no ${kind} extension of that name is registered`)
+  const { records, issues } = validator.parseValue(
+    value,
+    validator.definition.name,
+    metadata.limits.recordsPerExtension,
+  )
   if (issues.length) throw new ApiError('invalid_extension_value', undefined, issues)
   return { validator, records }
 }
@@ -62,7 +65,7 @@ export function parseEventBody<S extends v.GenericSchema>(
   const extensions: ExtensionWrite[] = []
   let extensionIssues = false
   for (const [validator, value] of extensionInput) {
-    const result = validator.parseValue(value, validator.definition.name)
+    const result = validator.parseValue(value, validator.definition.name, metadata.limits.recordsPerExtension)
     if (result.issues.length) {
       issues.push(...result.issues)
       extensionIssues = true

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { ATTRIBUTE_TYPES, type OwnerKind, type StoredAttribute } from '../db/schema'
 import { ApiError, type FieldIssue } from '../lib/errors'
+import { maxChars } from '../lib/text'
 import { parseOrThrow, toFieldIssues } from '../lib/validate'
 import { attributeValueSchema } from './attributes'
 import type { ExtensionDefinition } from './records'
@@ -71,7 +72,7 @@ const looseLength = v.pipe(
 const AttributeName = v.pipe(
   v.string('must be a string'),
   v.minLength(1, 'must not be empty'),
-  v.maxLength(64, 'must be at most 64 characters'),
+  maxChars(64),
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
   v.regex(/^[^.,\u0000-\u001f\u007f]+$/, 'must not contain ".", "," or control characters'),
 )
@@ -135,7 +136,7 @@ export function parseExtensionSchema(
   const parsed = parseOrThrow(ExtensionSchemaBody, body)
   const lowerName = parsed.name.toLowerCase()
   if ([...RESERVED_NAMES[ownerKind], ...extraReservedNames].some((n) => n.toLowerCase() === lowerName)) {
-    throw new ApiError('reserved_name', `"${parsed.name}" is a field name of this resource`, [
+    throw new ApiError('reserved_name', 'the name is a field name of this resource', [
       { path: 'name', message: 'is reserved' },
     ])
   }

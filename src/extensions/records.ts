@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import type { StoredAttribute } from '../db/schema'
 import { isJsonObject } from '../lib/body'
-import type { FieldIssue } from '../lib/errors'
+import { ApiError, type FieldIssue } from '../lib/errors'
 import { toFieldIssues } from '../lib/validate'
 import { attributeValueSchema } from './attributes'
 
@@ -52,20 +52,22 @@ export class ExtensionValidator {
         given.set(lower, value)
       }
     }
-    const data: Record<string, unknown> = {}
+    const data = new Map<string, unknown>()
     for (const [lower, { attribute, schema }] of this.byLowerName) {
       const attributePath = `${path}.${attribute.name}`
       if (!given.has(lower)) {
         if (!applyDefaults) continue
-        if (attribute.default !== undefined) data[attribute.name] = attribute.default
+        if (attribute.default !== undefined) data.set(attribute.name, attribute.default)
         else if (attribute.mandatory) issues.push({ path: attributePath, message: 'is mandatory' })
         continue
       }
       const result = v.safeParse(schema, given.get(lower))
-      if (result.success) data[attribute.name] = result.output
+      if (result.success) data.set(attribute.name, result.output)
       else issues.push(...toFieldIssues(result.issues, attributePath))
     }
-    return issues.length ? { ok: false, issues } : { ok: true, data }
+    // Attribute names are the tenant's: built from entries, `__proto__` is an own key like any other
+    // (an assignment `data[name] = …` would set the prototype instead).
+    return issues.length ? { ok: false, issues } : { ok: true, data: Object.fromEntries(data) }
   }
 
   recordKey(data: Record<string, unknown>): string | null {
@@ -75,8 +77,15 @@ export class ExtensionValidator {
     return JSON.stringify(unique.map((name) => data[name] ?? null))
   }
 
-  /** A whole extension value: an object (single-valued) or an array of objects (multi-valued). */
-  parseValue(value: unknown, path: string): { records: ParsedRecord[]; issues: FieldIssue[] } {
+  /**
+   * A whole extension value: an object (single-valued) or an array of at most `maxRecords` objects
+   * (multi-valued; more → 400 `too_many_records`, checked before any record is parsed).
+   */
+  parseValue(
+    value: unknown,
+    path: string,
+    maxRecords: number,
+  ): { records: ParsedRecord[]; issues: FieldIssue[] } {
     const { multiValued } = this.definition
     if (!multiValued) {
       const result = this.parseRecord(value, path)
@@ -85,6 +94,11 @@ export class ExtensionValidator {
     }
     if (!Array.isArray(value)) {
       return { records: [], issues: [{ path, message: 'must be an array of records (multi-valued)' }] }
+    }
+    if (value.length > maxRecords) {
+      throw new ApiError('too_many_records', `an extension holds at most ${maxRecords} records per owner`, [
+        { path, message: `has more than ${maxRecords} records` },
+      ])
     }
     const records: ParsedRecord[] = []
     const issues: FieldIssue[] = []

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { ApiError } from './errors'
+import { hasLoneSurrogate } from './text'
 
 export type JsonObject = Record<string, unknown>
 
@@ -13,11 +14,22 @@ async function readJson(c: Context, emptyAs?: unknown): Promise<unknown> {
     if (emptyAs !== undefined) return emptyAs
     throw new ApiError('invalid_json', 'the request body is empty')
   }
+  let loneSurrogate = false
+  let parsed: unknown
   try {
-    return JSON.parse(text)
+    parsed = JSON.parse(text, (key, value) => {
+      if (hasLoneSurrogate(key) || (typeof value === 'string' && hasLoneSurrogate(value)))
+        loneSurrogate = true
+      return value
+    })
   } catch {
     throw new ApiError('invalid_json', 'the request body is not valid JSON')
   }
+  // A `\uD800` escape without its pair is valid JSON but no text: stored as UTF-8 it would become
+  // U+FFFD, and two different values would become one (decisions 11.12).
+  if (loneSurrogate)
+    throw new ApiError('invalid_json', 'the request body holds a string with a lone surrogate')
+  return parsed
 }
 
 /** A JSON object body; an empty body is `{}` where every field is optional (decisions 1.6). */

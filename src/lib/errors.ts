@@ -19,6 +19,13 @@ export const ERROR_CODES = {
   invalid_state_reference: { status: 400, message: 'the state does not belong to this service' },
   no_unique_key: { status: 400, message: 'the extension has no unique attributes' },
   no_identification_key: { status: 400, message: 'no identification key matches the given attributes' },
+  too_many_values: { status: 400, message: 'a core attribute has more values than allowed' },
+  too_many_records: { status: 400, message: 'an extension would hold more records per owner than allowed' },
+  too_many_key_entries: {
+    status: 400,
+    message: 'the profile would have more identification-key entries for one key than allowed',
+  },
+  too_many_filters: { status: 400, message: 'the query has more identification filters than allowed' },
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
   not_found: { status: 404, message: 'no such resource' },
   service_not_found: { status: 404, message: 'the service does not exist' },

@@ -2,12 +2,33 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const ISO_DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/
 
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+/** Milliseconds in 400 Gregorian years: the calendar repeats exactly after them. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000
+
+/**
+ * `Date.UTC` that keeps years 0–99 (it maps them to 1900–1999): such a year is computed 400 years
+ * later, where the calendar is the same, and moved back (decisions 11.12).
+ */
+function utcMillis(
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+  ms = 0,
+): number {
+  if (year >= 100) return Date.UTC(year, month, day, hour, minute, second, ms)
+  return Date.UTC(year + 400, month, day, hour, minute, second, ms) - FOUR_CENTURIES_MS
 }
 
+function daysInMonth(year: number, month: number): number {
+  return new Date(utcMillis(year, month, 0)).getUTCDate()
+}
+
+/** Years 0001–9999 only: what the stored form `YYYY-…` can hold. */
 function validDate(year: number, month: number, day: number): boolean {
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
+  return year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
 }
 
 /**
@@ -35,8 +56,11 @@ export function normalizeDateTime(text: string): string | undefined {
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om)
   }
   const millis = Number(frac.padEnd(3, '0').slice(0, 3))
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000
-  return new Date(utc).toISOString()
+  const utc = new Date(utcMillis(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000)
+  // An offset can move the instant out of 0001–9999, where the stored form cannot hold it.
+  const utcYear = utc.getUTCFullYear()
+  if (utcYear < 1 || utcYear > 9999) return undefined
+  return utc.toISOString()
 }
 
 /** A calendar date `YYYY-MM-DD` that exists. */

@@ -11,6 +11,13 @@ export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[], prefix = 
 }
 
 function describe(issue: v.BaseIssue<unknown>): string {
+  // An object schema reports a missing key as expecting the key's name, and a strict one reports an
+  // unknown key as expecting `never`: say what that means (decisions 11.13).
+  const objectIssue =
+    issue.type === 'object' || issue.type === 'strict_object' || issue.type === 'loose_object'
+  if (objectIssue && issue.expected === 'never') return 'is not a known field'
+  if (objectIssue && issue.received === 'undefined') return 'is required'
+
   // valibot's default messages quote the received value ("Invalid type: Expected string but received
   // "0612..."); our messages are written in the schemas, so fall back to a value-free text.
   if (issue.message.includes('Received') || issue.message.includes('received')) {

@@ -49,15 +49,21 @@ export function parseProfileBody(
   if (unknown.length) throw new ApiError('unknown_field', undefined, unknown)
 
   const issues: FieldIssue[] = []
-  const values: ProfileValues = {}
+  const values = new Map<string, (string | number | boolean)[]>()
+  const { valuesPerAttribute } = metadata.limits
   if (options.coreAttributes) {
     for (const { attribute, key, schema } of profile.attributes) {
       const raw = given.get(key)
       const list = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw]
       if (list.length === 0) {
-        if (attribute.default !== undefined) values[key] = [attribute.default]
+        if (attribute.default !== undefined) values.set(key, [attribute.default])
         else if (attribute.mandatory) issues.push({ path: attribute.name, message: 'is mandatory' })
         continue
+      }
+      if (list.length > valuesPerAttribute) {
+        throw new ApiError('too_many_values', `a core attribute holds at most ${valuesPerAttribute} values`, [
+          { path: attribute.name, message: `has more than ${valuesPerAttribute} values` },
+        ])
       }
       const parsed: (string | number | boolean)[] = []
       list.forEach((item, index) => {
@@ -66,18 +72,20 @@ export function parseProfileBody(
         if (result.success) parsed.push(result.output as string | number | boolean)
         else issues.push(...toFieldIssues(result.issues, path))
       })
-      values[key] = parsed
+      values.set(key, parsed)
     }
   }
   const extensions: ExtensionWrite[] = []
   let extensionIssues = false
   for (const [validator, value] of extensionInput) {
-    const result = validator.parseValue(value, validator.definition.name)
+    const result = validator.parseValue(value, validator.definition.name, metadata.limits.recordsPerExtension)
     if (result.issues.length) extensionIssues = true
     issues.push(...result.issues)
     extensions.push({ validator, records: result.records })
   }
   if (issues.length)
     throw new ApiError(extensionIssues ? 'invalid_extension_value' : 'validation_failed', undefined, issues)
-  return { customerId, values, extensions }
+  // Keyed by the tenant's attribute names: built from entries, `__proto__` is an own key like any
+  // other (an assignment `values[key] = …` would set the prototype instead).
+  return { customerId, values: Object.fromEntries(values) as ProfileValues, extensions }
 }

@@ -2,6 +2,7 @@ import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import * as v from 'valibot'
 import type { Database } from '../db/database'
 import type { TenantMetadata } from '../db/metadata'
+import { canonical } from '../db/profiles'
 import { extensionRecords, keyEntries, profiles, type StoredAttribute } from '../db/schema'
 import { ApiError } from '../lib/errors'
 import { normalizeDateTime } from '../lib/time'
@@ -45,15 +46,23 @@ function storedForm(attribute: StoredAttribute, value: string): string {
   return value
 }
 
-export function parseIdentifyQuery(query: Record<string, string>, metadata: TenantMetadata) {
-  const options = parseOrThrow(IdentifyOptions, query, 'invalid_parameter')
-  const filters: IdentifyFilter[] = []
-  for (const [name, value] of Object.entries(query)) {
+/**
+ * The options and identification filters of an Identify query. `params` are the query's pairs in
+ * order (from `URLSearchParams`, so a name such as `__proto__` is kept like any other). Filters that
+ * name the same attribute (case-insensitively) with the same value are one filter; more than the
+ * configured number → 400 `too_many_filters`, before any SQL is built (decisions 11.11).
+ */
+export function parseIdentifyQuery(params: [string, string][], metadata: TenantMetadata) {
+  const options = parseOrThrow(IdentifyOptions, Object.fromEntries(params), 'invalid_parameter')
+  const filters = new Map<string, IdentifyFilter>()
+  const add = (filter: IdentifyFilter) =>
+    filters.set(JSON.stringify([filter.source, filter.attribute, filter.value]), filter)
+  for (const [name, value] of params) {
     if (RESERVED.has(name)) continue
     const dot = name.indexOf('.')
     if (dot === -1) {
       const core = metadata.profile.attribute(name)
-      if (core) filters.push({ source: null, attribute: core.key, value: storedForm(core.attribute, value) })
+      if (core) add({ source: null, attribute: core.key, value: storedForm(core.attribute, value) })
       continue
     }
     // Unknown parameters are ignored (decisions 4.6).
@@ -61,14 +70,18 @@ export function parseIdentifyQuery(query: Record<string, string>, metadata: Tena
     const attributeName = name.slice(dot + 1).toLowerCase()
     const attribute = extension?.definition.attributes.find((a) => a.name.toLowerCase() === attributeName)
     if (extension && attribute) {
-      filters.push({
+      add({
         source: extension.definition.name.toLowerCase(),
         attribute: attribute.name,
         value: storedForm(attribute, value),
       })
     }
   }
-  return { ...options, filters }
+  const limit = metadata.limits.identifyFilters
+  if (filters.size > limit) {
+    throw new ApiError('too_many_filters', `an Identify query takes at most ${limit} distinct filters`)
+  }
+  return { ...options, filters: [...filters.values()] }
 }
 
 function sameAttribute(key: KeyRow, attribute: string, filter: IdentifyFilter): boolean {
@@ -95,7 +108,7 @@ function coveredPrefix(key: KeyRow, filters: IdentifyFilter[]): IdentifyFilter[]
 export function chooseKey(keys: KeyRow[], filters: IdentifyFilter[], idKey?: string) {
   const candidates = idKey === undefined ? keys : keys.filter((key) => key.nameKey === idKey.toLowerCase())
   if (idKey !== undefined && !candidates.length) {
-    throw new ApiError('no_identification_key', `no identification key is named "${idKey}"`)
+    throw new ApiError('no_identification_key', 'no identification key has the name given in id_key')
   }
   let best: { key: KeyRow; prefix: IdentifyFilter[] } | undefined
   for (const key of candidates) {
@@ -105,12 +118,6 @@ export function chooseKey(keys: KeyRow[], filters: IdentifyFilter[], idKey?: str
   }
   if (!best) throw new ApiError('no_identification_key', 'the given attributes cover no identification key')
   return best
-}
-
-function canonical(alias: string): SQL {
-  return sql.raw(
-    `CASE ${alias}.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(${alias}.value AS TEXT) END`,
-  )
 }
 
 /** A filter outside the key prefix narrows the matches (decisions 7.3). */

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import * as v from 'valibot'
 import { guard, insertedId, runBatch } from '../db/batch'
 import { bumpMetadataVersion, metadataGuards, type TenantMetadata, writeWithMetadata } from '../db/metadata'
-import { insertKeyEntries } from '../db/profiles'
+import { insertKeyEntries, keyEntriesBounded } from '../db/profiles'
 import { extensionSchemas, identificationKeys, keyEntries } from '../db/schema'
 import type { AppEnv } from '../env'
 import { SCHEMA_NAME } from '../extensions/definition'
@@ -52,7 +52,7 @@ function resolveKey(body: v.InferOutput<typeof KeyBody>, metadata: TenantMetadat
   const fromProfile = body.source === undefined || body.source.toLowerCase() === 'profile'
   const extension = fromProfile ? undefined : metadata.extension('profile', body.source as string)
   if (!fromProfile && !extension) {
-    throw new ApiError('unknown_extension', `no profile extension named "${body.source}" is registered`, [
+    throw new ApiError('unknown_extension', 'no profile extension of that name is registered', [
       { path: 'source', message: 'names no profile extension' },
     ])
   }
@@ -107,10 +107,15 @@ identificationKeyRoutes.post(BASE, async (c) => {
           nameKey: body.name.toLowerCase(),
           ...key,
         }),
+        keyEntriesBounded(
+          tenant,
+          { id: insertedId('identification_keys'), ...key },
+          metadata.limits.keyEntriesPerProfile,
+        ),
         insertKeyEntries(db, tenant, { id: insertedId('identification_keys'), ...key }),
         bumpMetadataVersion(db, tenant),
       ],
-      { name_taken: `an identification key is already named "${body.name}"` },
+      { name_taken: 'an identification key already has that name' },
       'key_values_not_unique',
     )
   })
@@ -150,11 +155,7 @@ identificationKeyRoutes.get(BASE, async (c) => c.json(await readKeys(c)))
 
 identificationKeyRoutes.get(`${BASE}/:name`, async (c) => {
   const [key] = await readKeys(c, c.req.param('name'))
-  if (!key)
-    throw new ApiError(
-      'identification_key_not_found',
-      `no identification key is named "${c.req.param('name')}"`,
-    )
+  if (!key) throw new ApiError('identification_key_not_found', 'no identification key has that name')
   return c.json(key)
 })
 
@@ -182,7 +183,7 @@ identificationKeyRoutes.delete(`${BASE}/:name`, async (c) => {
       db.delete(identificationKeys).where(keyNamed(tenant, name)),
       bumpMetadataVersion(db, tenant),
     ],
-    { identification_key_not_found: `no identification key is named "${name}"` },
+    { identification_key_not_found: 'no identification key has that name' },
   )
   return c.body(null, 204)
 })

@@ -97,7 +97,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       .select()
       .from(extensionSchemas)
       .where(schemaNamed(c.var.tenant, kind, name))
-    if (!row) throw new ApiError('extension_not_found', `no ${kind} extension schema is named "${name}"`)
+    if (!row) throw new ApiError('extension_not_found', `no ${kind} extension schema has that name`)
     return c.json(extensionSchemaJson(row))
   })
 
@@ -130,8 +130,8 @@ for (const [segment, kind] of Object.entries(KINDS)) {
         bumpMetadataVersion(db, tenant),
       ],
       {
-        extension_not_found: `no ${kind} extension schema is named "${name}"`,
-        schema_in_use: `an identification key uses the profile extension "${name}"`,
+        extension_not_found: `no ${kind} extension schema has that name`,
+        schema_in_use: 'an identification key uses this profile extension',
       },
     )
     return c.body(null, 204)
@@ -166,7 +166,7 @@ metadataRoutes.put('/metadata/profiles', async (c) => {
   await writeWithMetadata(db, tenant, async (metadata) => {
     const clash = attributes.find((attribute) => metadata.extension('profile', attribute.name))
     if (clash) {
-      throw new ApiError('reserved_name', `"${clash.name}" is the name of a profile extension`, [
+      throw new ApiError('reserved_name', 'an attribute name is the name of a profile extension', [
         { path: 'attributes', message: 'names a profile extension' },
       ])
     }

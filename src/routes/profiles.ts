@@ -13,6 +13,7 @@ import {
 import {
   deleteProfileStatements,
   insertKeyEntries,
+  keyEntriesBounded,
   mergeExtension,
   profileAbsent,
   profileExists,
@@ -24,6 +25,7 @@ import {
 } from '../db/profiles'
 import { extensionRecords, profiles } from '../db/schema'
 import type { AppEnv } from '../env'
+import type { ExtensionWrite } from '../extensions/body'
 import type { ExtensionValidator } from '../extensions/records'
 import { readJsonObject } from '../lib/body'
 import { ApiError } from '../lib/errors'
@@ -42,10 +44,6 @@ function pathCustomerId(c: Context<AppEnv>): string {
   return parseOrThrow(customerIdSchema, c.req.param('customer_id'), 'invalid_parameter', 'customer_id')
 }
 
-function notFound(customerId: string) {
-  return { profile_not_found: `profile ${customerId} does not exist` }
-}
-
 /** A `customer_id` in a body whose path names the customer must be that customer (decisions 2.3). */
 function assertSameCustomer(bodyCustomerId: string | undefined, customerId: string) {
   if (bodyCustomerId !== undefined && bodyCustomerId !== customerId) {
@@ -56,6 +54,10 @@ function assertSameCustomer(bodyCustomerId: string | undefined, customerId: stri
 }
 
 const withProfile = { withProfile: true }
+
+function extensionNames(writes: ExtensionWrite[]): string[] {
+  return writes.map((write) => write.validator.definition.name.toLowerCase())
+}
 
 profileRoutes.post('/profiles', async (c) => {
   const { db, tenant } = c.var
@@ -72,9 +74,12 @@ profileRoutes.post('/profiles', async (c) => {
         profileAbsent(tenant, customerId),
         db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
         ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions, { ownerIsNew: true }),
-        ...metadata.profile.keys.map((key) => insertKeyEntries(db, tenant, key, profileId)),
+        ...metadata.profile.keys.flatMap((key) => [
+          keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
+          insertKeyEntries(db, tenant, key, profileId),
+        ]),
       ],
-      { customer_exists: `a profile with customer_id ${customerId} already exists` },
+      { customer_exists: 'a profile with this customer_id already exists' },
       'unique_key_violation',
     )
     return customerId
@@ -89,7 +94,7 @@ profileRoutes.get('/profiles', async (c) => {
   const limit = c.var.config.listLimit
   const metadata = await loadMetadata(db, tenant, ['profile'], withProfile)
   metadata.assertProduction()
-  const query = parseIdentifyQuery(c.req.query(), metadata)
+  const query = parseIdentifyQuery([...new URL(c.req.url).searchParams], metadata)
   const requested = requestedExtensions(metadata, 'profile', query.extensions)
   const choice = chooseKey(metadata.profile.keys, query.filters, query.id_key)
   const where = identifiedWhere(db, tenant, choice, query.filters)
@@ -138,7 +143,7 @@ profileRoutes.get('/profiles/:customer_id', async (c) => {
   const records = read.records ?? []
   const requested = requestedExtensions(metadata, 'profile', extensions)
   const [row] = rows
-  if (!row) throw new ApiError('profile_not_found', `profile ${customerId} does not exist`)
+  if (!row) throw new ApiError('profile_not_found', 'the profile does not exist')
   const extensionsOf = extensionsByOwner(records, requested)
   return c.json(profileJson(row.customerId, row.attributes, metadata.profile, extensionsOf(row.id)))
 })
@@ -160,9 +165,20 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
         profileExists(tenant, customerId),
         db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
         ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions),
-        ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+        ...rebuildProfileEntries(
+          db,
+          tenant,
+          metadata.profile.keys,
+          profileId,
+          {
+            // Every core attribute is replaced; of the extensions, those in the body.
+            coreAttributes: metadata.profile.attributes.map((core) => core.key),
+            extensions: extensionNames(parsed.extensions),
+          },
+          metadata.limits.keyEntriesPerProfile,
+        ),
       ],
-      notFound(customerId),
+      {},
       'unique_key_violation',
     )
     return profileJson(customerId, parsed.values, metadata.profile)
@@ -173,15 +189,11 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
 profileRoutes.delete('/profiles/:customer_id', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
-  await runBatch(
-    db,
-    [
-      productionGuard(tenant),
-      profileExists(tenant, customerId),
-      ...deleteProfileStatements(db, tenant, customerId),
-    ],
-    notFound(customerId),
-  )
+  await runBatch(db, [
+    productionGuard(tenant),
+    profileExists(tenant, customerId),
+    ...deleteProfileStatements(db, tenant, customerId),
+  ])
   return c.body(null, 204)
 })
 
@@ -199,15 +211,24 @@ profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
     const statements = [
       ...metadataGuards(tenant, metadata, { requireProduction: true }),
       profileExists(tenant, customerId),
-      ...parsed.extensions.flatMap((write) => mergeExtension(db, tenant, profileId, write)),
-      ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+      ...parsed.extensions.flatMap((write) =>
+        mergeExtension(db, tenant, profileId, write, metadata.limits.recordsPerExtension),
+      ),
+      ...rebuildProfileEntries(
+        db,
+        tenant,
+        metadata.profile.keys,
+        profileId,
+        { coreAttributes: [], extensions: extensionNames(parsed.extensions) },
+        metadata.limits.keyEntriesPerProfile,
+      ),
     ]
     // Reading the merged result inside the same batch costs no extra round trip.
     const keys = written.map((validator) => validator.definition.name.toLowerCase())
     const results = await runBatch(
       db,
       [...statements, recordsQuery(db, tenant, 'profile', profileId, keys)],
-      notFound(customerId),
+      {},
       'unique_key_violation',
     )
     const records = results[statements.length] as Parameters<typeof extensionsByOwner>[0]
@@ -222,14 +243,10 @@ function uniqueExtension(
   name: string,
 ): { validator: ExtensionValidator; unique: string[] } {
   const validator = metadata.extension('profile', name)
-  if (!validator)
-    throw new ApiError('unknown_extension', `no profile extension named "${name}" is registered`)
+  if (!validator) throw new ApiError('unknown_extension', 'no profile extension of that name is registered')
   const { multiValued, unique } = validator.definition
   if (!multiValued || !unique?.length) {
-    throw new ApiError(
-      'no_unique_key',
-      `profile extension "${validator.definition.name}" has no unique attributes`,
-    )
+    throw new ApiError('no_unique_key', 'the profile extension has no unique attributes')
   }
   return { validator, unique }
 }
@@ -284,9 +301,16 @@ function byUnique(action: 'update' | 'delete') {
           action === 'update'
             ? db.update(extensionRecords).set({ data: parsed.data }).where(where)
             : db.delete(extensionRecords).where(where),
-          ...rebuildProfileEntries(db, tenant, metadata.profile.keys, profileId),
+          ...rebuildProfileEntries(
+            db,
+            tenant,
+            metadata.profile.keys,
+            profileId,
+            { coreAttributes: [], extensions: [name.toLowerCase()] },
+            metadata.limits.keyEntriesPerProfile,
+          ),
         ],
-        notFound(customerId),
+        {},
         'unique_key_violation',
       )
     })

@@ -44,15 +44,6 @@ export const TASK: Child = {
   complete: completeTask,
 }
 
-export function notFoundMessages(serviceId: number, child?: { kind: 'state' | 'task'; id: number }) {
-  return {
-    service_not_found: `service ${serviceId} does not exist`,
-    ...(child
-      ? { [`${child.kind}_not_found`]: `${child.kind} ${child.id} of service ${serviceId} does not exist` }
-      : {}),
-  }
-}
-
 function ids(c: Context<AppEnv>, child: Child) {
   return {
     serviceId: parseId(c.req.param('id'), 'service_id'),
@@ -70,18 +61,14 @@ export function completeChild(child: Child) {
       metadata.assertProduction()
       const fields = Object.keys(EndEventBody.entries)
       const { fields: event, extensions } = parseEventBody(body, fields, EndEventBody, metadata, child.kind)
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(tenant, metadata, { requireProduction: true }),
-          serviceExists(tenant, serviceId),
-          child.exists(tenant, serviceId, id),
-          child.notCompleted(tenant, serviceId, id),
-          child.complete(db, tenant, serviceId, id, eventJson(event, nowIso())),
-          ...replaceExtensions(db, tenant, child.kind, id, extensions),
-        ],
-        notFoundMessages(serviceId, { kind: child.kind, id }),
-      )
+      await runBatch(db, [
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        child.exists(tenant, serviceId, id),
+        child.notCompleted(tenant, serviceId, id),
+        child.complete(db, tenant, serviceId, id, eventJson(event, nowIso())),
+        ...replaceExtensions(db, tenant, child.kind, id, extensions),
+      ])
     })
     return c.body(null, 204)
   }
@@ -96,16 +83,12 @@ export function putChildExtension(child: Child) {
     await writeWithMetadata(db, tenant, async (metadata) => {
       metadata.assertProduction()
       const write = parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value)
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(tenant, metadata, { requireProduction: true }),
-          serviceExists(tenant, serviceId),
-          child.exists(tenant, serviceId, id),
-          ...replaceExtensions(db, tenant, child.kind, id, [write]),
-        ],
-        notFoundMessages(serviceId, { kind: child.kind, id }),
-      )
+      await runBatch(db, [
+        ...metadataGuards(tenant, metadata, { requireProduction: true }),
+        serviceExists(tenant, serviceId),
+        child.exists(tenant, serviceId, id),
+        ...replaceExtensions(db, tenant, child.kind, id, [write]),
+      ])
     })
     return c.body(null, 204)
   }

@@ -169,8 +169,16 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
 serviceRoutes.get('/services/:id', async (c) => {
   const id = parseId(c.req.param('id'), 'service_id')
   const options = parseQuery(ServiceReadQuery, c.req.query())
-  const { items } = await readServices(c.var.db, c.var.tenant, { by: 'id', id }, options, 1)
-  if (!items.length) throw new ApiError('service_not_found', `service ${id} does not exist`)
+  // The limit caps the nested lists (a read by id selects one service anyway).
+  const { items, truncated } = await readServices(
+    c.var.db,
+    c.var.tenant,
+    { by: 'id', id },
+    options,
+    c.var.config.listLimit,
+  )
+  if (!items.length) throw new ApiError('service_not_found', 'the service does not exist')
+  if (truncated) c.header('X-Result-Truncated', 'true')
   return c.json(items[0])
 })
 

@@ -12,7 +12,7 @@ import { ApiError } from '../lib/errors'
 import { nowIso } from '../lib/time'
 import { eventJson, StartStateBody, TransitionBody } from '../schemas/events'
 import { parseId, parseQuery, StateReadQuery } from '../schemas/query'
-import { completeChild, notFoundMessages, putChildExtension, STATE } from './service-children'
+import { completeChild, putChildExtension, STATE } from './service-children'
 
 const START_FIELDS = Object.keys(StartStateBody.entries)
 const TRANSITION_FIELDS = Object.keys(TransitionBody.entries)
@@ -27,25 +27,21 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
     const guards = startGuards(tenant, metadata, serviceId, fields.previous_state_id)
-    const results = await runBatch(
-      db,
-      [
-        ...guards,
-        db
-          .insert(states)
-          .values({
-            tenant,
-            serviceId,
-            stateType: fields.state_type,
-            previousStateId: fields.previous_state_id ?? null,
-            estDuration: fields.est_duration ?? null,
-            started: eventJson(fields, nowIso()),
-          })
-          .returning({ id: states.id }),
-        ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
-      ],
-      notFoundMessages(serviceId),
-    )
+    const results = await runBatch(db, [
+      ...guards,
+      db
+        .insert(states)
+        .values({
+          tenant,
+          serviceId,
+          stateType: fields.state_type,
+          previousStateId: fields.previous_state_id ?? null,
+          estDuration: fields.est_duration ?? null,
+          started: eventJson(fields, nowIso()),
+        })
+        .returning({ id: states.id }),
+      ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
+    ])
     return (results[guards.length] as { id: number }[])[0].id
   })
   return c.json({ state_id: stateId })
@@ -70,32 +66,28 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
       serviceNotCompleted(tenant, serviceId, 'service_completed'),
       stateNotCompleted(tenant, serviceId, from.state_id, 'state_completed'),
     ]
-    const results = await runBatch(
-      db,
-      [
-        ...guards,
-        completeState(
-          db,
+    const results = await runBatch(db, [
+      ...guards,
+      completeState(
+        db,
+        tenant,
+        serviceId,
+        from.state_id,
+        eventJson({ ...common, disposition: from.disposition, disposition_desc: from.disposition_desc }),
+      ),
+      db
+        .insert(states)
+        .values({
           tenant,
           serviceId,
-          from.state_id,
-          eventJson({ ...common, disposition: from.disposition, disposition_desc: from.disposition_desc }),
-        ),
-        db
-          .insert(states)
-          .values({
-            tenant,
-            serviceId,
-            stateType: to.state_type,
-            previousStateId: from.state_id,
-            estDuration: to.est_duration ?? null,
-            started: common,
-          })
-          .returning({ id: states.id }),
-        ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
-      ],
-      notFoundMessages(serviceId),
-    )
+          stateType: to.state_type,
+          previousStateId: from.state_id,
+          estDuration: to.est_duration ?? null,
+          started: common,
+        })
+        .returning({ id: states.id }),
+      ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
+    ])
     return (results[guards.length + 1] as { id: number }[])[0].id
   })
   return c.json({ state_id: stateId })
@@ -135,7 +127,8 @@ stateRoutes.get('/services/:id/states/:state_id', async (c) => {
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const stateId = parseId(c.req.param('state_id'), 'state_id')
   const query = parseQuery(StateReadQuery, c.req.query())
-  const { items } = await readStates(
+  // The limit caps the nested task lists (a read by id selects one state anyway).
+  const { items, truncated } = await readStates(
     c.var.db,
     c.var.tenant,
     {
@@ -147,9 +140,9 @@ stateRoutes.get('/services/:id/states/:state_id', async (c) => {
       completedTasks: query.completed_tasks,
       extensions: query.extensions,
     },
-    1,
+    c.var.config.listLimit,
   )
-  if (!items.length)
-    throw new ApiError('state_not_found', `state ${stateId} of service ${serviceId} does not exist`)
+  if (!items.length) throw new ApiError('state_not_found', 'the state does not exist in this service')
+  if (truncated) c.header('X-Result-Truncated', 'true')
   return c.json(items[0])
 })

@@ -11,7 +11,7 @@ import { ApiError } from '../lib/errors'
 import { nowIso } from '../lib/time'
 import { eventJson, StartTaskBody } from '../schemas/events'
 import { parseId, parseQuery, TaskReadQuery } from '../schemas/query'
-import { completeChild, notFoundMessages, putChildExtension, TASK } from './service-children'
+import { completeChild, putChildExtension, TASK } from './service-children'
 
 const START_FIELDS = Object.keys(StartTaskBody.entries)
 
@@ -26,25 +26,21 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
     metadata.assertProduction()
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
     const guards = startGuards(tenant, metadata, serviceId, fields.state_id)
-    const results = await runBatch(
-      db,
-      [
-        ...guards,
-        db
-          .insert(tasks)
-          .values({
-            tenant,
-            serviceId,
-            stateId: fields.state_id ?? null,
-            taskType: fields.task_type,
-            estDuration: fields.est_duration ?? null,
-            started: eventJson(fields, nowIso()),
-          })
-          .returning({ id: tasks.id }),
-        ...replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, { ownerIsNew: true }),
-      ],
-      notFoundMessages(serviceId),
-    )
+    const results = await runBatch(db, [
+      ...guards,
+      db
+        .insert(tasks)
+        .values({
+          tenant,
+          serviceId,
+          stateId: fields.state_id ?? null,
+          taskType: fields.task_type,
+          estDuration: fields.est_duration ?? null,
+          started: eventJson(fields, nowIso()),
+        })
+        .returning({ id: tasks.id }),
+      ...replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, { ownerIsNew: true }),
+    ])
     return (results[guards.length] as { id: number }[])[0].id
   })
   return c.json({ task_id: taskId })
@@ -83,7 +79,6 @@ taskRoutes.get('/services/:id/tasks/:task_id', async (c) => {
     { serviceId, taskId, filter: 'all', types: [], extensions: query.extensions },
     1,
   )
-  if (!items.length)
-    throw new ApiError('task_not_found', `task ${taskId} of service ${serviceId} does not exist`)
+  if (!items.length) throw new ApiError('task_not_found', 'the task does not exist in this service')
   return c.json(items[0])
 })

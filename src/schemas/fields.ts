@@ -1,9 +1,10 @@
 import * as v from 'valibot'
+import { maxChars, noControlCharacters } from '../lib/text'
 import { normalizeDateTime } from '../lib/time'
 
 /** "long or string" business attribute (decisions 5.2): kept as the JSON type the client sent. */
 export const longOrString = v.union(
-  [v.pipe(v.number(), v.safeInteger()), v.pipe(v.string(), v.nonEmpty(), v.maxLength(255))],
+  [v.pipe(v.number(), v.safeInteger()), v.pipe(v.string(), v.nonEmpty(), maxChars(255))],
   'must be an integer or a non-empty string of at most 255 characters',
 )
 
@@ -19,7 +20,7 @@ export const unsignedInteger = v.pipe(
 export function eventString(maxLength: number) {
   return v.pipe(
     v.union([v.string(), v.pipe(v.number(), v.safeInteger(), v.transform(String))], 'must be a string'),
-    v.maxLength(maxLength, `must be at most ${maxLength} characters`),
+    maxChars(maxLength),
   )
 }
 
@@ -28,7 +29,7 @@ export const customerId = v.pipe(
   v.regex(/^[A-Za-z0-9_.@+-]{1,16}$/, 'must be 1 to 16 characters of A-Z a-z 0-9 _ . @ + -'),
 )
 
-export const contactKey = v.pipe(eventString(128), v.nonEmpty('must not be empty'))
+export const contactKey = v.pipe(eventString(128), v.nonEmpty('must not be empty'), noControlCharacters)
 
 /** ISO 8601 with `Z` or an offset, normalised to UTC with milliseconds (decisions 5.4). */
 export const timestamp = v.pipe(

@@ -16,16 +16,22 @@ const flag = v.optional(
   'false',
 )
 
-/** A comma list (URL-encoded commas arrive decoded); empty items are ignored. */
+/** Most distinct items a comma list may hold: each becomes a bound SQL variable (decisions 11.11). */
+export const MAX_LIST_ITEMS = 100
+
+/** A comma list (URL-encoded commas arrive decoded); empty and repeated items are ignored. */
 export const commaList = v.optional(
   v.pipe(
     v.string(),
-    v.transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    ),
+    v.transform((value) => [
+      ...new Set(
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ]),
+    v.maxLength(MAX_LIST_ITEMS, `must list at most ${MAX_LIST_ITEMS} distinct items`),
   ),
   '',
 )
@@ -81,7 +87,7 @@ export function requestedExtensions(
   for (const name of names) {
     const validator = metadata.extension(kind, name)
     if (!validator) {
-      throw new ApiError('unknown_extension', `no ${kind} extension named "${name}" is registered`, [
+      throw new ApiError('unknown_extension', `no ${kind} extension of that name is registered`, [
         { path: 'extensions', message: `names an unregistered ${kind} extension` },
       ])
     }

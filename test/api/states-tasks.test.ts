@@ -450,8 +450,8 @@ describe('decisions 5.7 edge cases', () => {
 
   it('the cascade copies only the timestamp; extension PUTs still work on completed items', async () => {
     const sid = await startService()
-    const a = await startState(sid, { state_type: 1 })
-    const t = await startTask(sid, { task_type: 1 })
+    const a = await startState(sid, { state_type: 1, timestamp: T(1) })
+    const t = await startTask(sid, { task_type: 1, timestamp: T(2) })
     await h.api.post(`/services/${sid}/end`, {
       timestamp: T(9),
       disposition: 3,
@@ -466,6 +466,19 @@ describe('decisions 5.7 edge cases', () => {
     expect((await h.api.put(`/services/${sid}/tasks/${t}/extensions/Survey`, { question1: 1 })).status).toBe(
       204,
     )
+  })
+
+  it('the cascade never completes a child before it started (decisions 11.12)', async () => {
+    const sid = await startService()
+    await startState(sid, { state_type: 1, timestamp: T(5) })
+    await startTask(sid, { task_type: 1, timestamp: T(7) })
+    await startTask(sid, { task_type: 2, timestamp: T(2) })
+    expect((await h.api.post(`/services/${sid}/end`, { timestamp: T(4) })).status).toBe(204)
+    expect((await stateRows(sid)).map((row) => row.completed)).toEqual([{ timestamp: T(5) }])
+    expect((await taskRows(sid)).map((row) => row.completed)).toEqual([
+      { timestamp: T(7) },
+      { timestamp: T(4) },
+    ])
   })
 
   it('extensions in a transition body land on the new state', async () => {

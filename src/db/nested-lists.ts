@@ -1,0 +1,49 @@
+import { type SQL, sql } from 'drizzle-orm'
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import type { EventJson } from './schema'
+
+/**
+ * States and tasks nested in a read are capped like top-level lists (decisions 5.11): each nested
+ * list (active or completed, per parent) holds at most `limit` items, the most recent ones. The cap is
+ * applied in SQL, so a read's cost does not grow with what a service has accumulated.
+ */
+export function newestPerList(
+  table: { id: SQLiteColumn; completed: SQLiteColumn },
+  parent: SQLiteColumn,
+  scope: SQL,
+  limit: number,
+): SQL {
+  // One more than the limit, so that the caller can tell a cut list from a full one.
+  return sql`${table.id} IN (SELECT id FROM (SELECT ${table.id} AS id, row_number() OVER (PARTITION BY ${parent}, ${table.completed} IS NULL ORDER BY ${table.id} DESC) AS n FROM ${table} WHERE ${scope}) WHERE n <= ${limit + 1})`
+}
+
+/** Rows (in id order) grouped by parent, each group split into active and completed lists. */
+export function nestedLists<T extends { completed: EventJson | null }>(
+  rows: T[],
+  parentOf: (row: T) => number | null,
+  limit: number,
+) {
+  const byParent = new Map<number | null, { active: T[]; completed: T[] }>()
+  for (const row of rows) {
+    const parent = parentOf(row)
+    const lists = byParent.get(parent) ?? { active: [], completed: [] }
+    byParent.set(parent, lists)
+    ;(row.completed === null ? lists.active : lists.completed).push(row)
+  }
+  let truncated = false
+  const cap = (list: T[]) => {
+    if (list.length <= limit) return list
+    truncated = true
+    return list.slice(list.length - limit)
+  }
+  return {
+    of(parent: number) {
+      const lists = byParent.get(parent)
+      return { active: cap(lists?.active ?? []), completed: cap(lists?.completed ?? []) }
+    },
+    /** Whether a list handed out by `of` was cut. */
+    get truncated() {
+      return truncated
+    },
+  }
+}
