@@ -173,6 +173,8 @@ export function createApp({ database, config }: AppOptions) {
 
 export type App = ReturnType<typeof createApp>
 
-function requestInfo(c: { req: { method: string; path: string }; get: (key: 'requestId') => string }) {
-  return { method: c.req.method, path: c.req.path, requestId: c.get('requestId') ?? crypto.randomUUID() }
+/** `uri` is the path as sent (still percent-encoded: a decoded one could carry control characters). */
+function requestInfo(c: { req: { method: string; url: string }; get: (key: 'requestId') => string }) {
+  const path = new URL(c.req.url).pathname
+  return { method: c.req.method, path, requestId: c.get('requestId') ?? crypto.randomUUID() }
 }

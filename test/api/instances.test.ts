@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { extensionRecords } from '../../src/db/schema'
+import { forTenant } from '../helpers/api'
 import { FEEDBACK } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'
 
@@ -100,6 +101,36 @@ describe('two databases in one process', () => {
       ).toBe(400)
     } finally {
       other.close()
+    }
+  })
+})
+
+describe('a cascade raced by another instance (decisions 11.12)', () => {
+  it('never completes a child before the child started', async () => {
+    const one = forTenant(h.api, 'cascade-race')
+    const two = forTenant(h.otherInstance(), 'cascade-race')
+    for (let round = 0; round < 5; round++) {
+      const sid = (await one.post('/services/start', { service_type: 1, contact_key: 'K' })).body.service_id
+      // States and tasks start on instance two while instance one completes the service: the
+      // completion's time is taken before its batch, a start's may be later and still commit first.
+      await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) =>
+          i % 2
+            ? two.post(`/services/${sid}/states/start`, { state_type: 1 })
+            : two.post(`/services/${sid}/tasks/start`, { task_type: 1 }),
+        ),
+        one.post(`/services/${sid}/end`, {}),
+      ])
+      const rows = await h.client.execute({
+        sql: 'SELECT started, completed FROM states WHERE service_id = ? UNION ALL SELECT started, completed FROM tasks WHERE service_id = ?',
+        args: [sid, sid],
+      })
+      for (const row of rows.rows) {
+        if (row.completed === null) continue
+        const started = JSON.parse(String(row.started)).timestamp
+        const completed = JSON.parse(String(row.completed)).timestamp
+        expect(completed >= started, `${completed} ≥ ${started}`).toBe(true)
+      }
     }
   })
 })
