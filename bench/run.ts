@@ -251,6 +251,87 @@ async function ceiling(
   return row
 }
 
+/** A read of one of the seeded services, with the flags and extensions of the read workload. */
+function readRequest(readIds: number[]) {
+  return {
+    method: 'GET' as const,
+    setupRequest: (request: autocannon.Request) => ({
+      ...request,
+      path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
+    }),
+  }
+}
+
+const NOISY_TENANT = 'bench-noisy'
+const NOISY_WRITERS = 8
+const NOTES = { name: 'Notes', type: 'multi-valued', attributes: [{ name: 'text', type: 'string' }] }
+
+/**
+ * The heaviest profile write the limits allow: two 16-value core attributes under one key (256
+ * entries, the entry limit) and 1,000 extension records (the record limit), replacing everything.
+ */
+function heaviestProfileBody(n: number): string {
+  const values = (prefix: string) => Array.from({ length: 16 }, (_, i) => `${prefix}${n}-${i}`)
+  const notes = Array.from({ length: 1000 }, (_, i) => ({ text: `note ${i} of a long customer history` }))
+  return JSON.stringify({ FirstName: values('first'), LastName: values('last'), Notes: notes })
+}
+
+/**
+ * Noisy neighbour: one tenant writes the heaviest allowed profiles on 8 connections while another
+ * tenant's service read is measured beside it at 1 connection (compare its p99 with the quiet read).
+ */
+async function noisyNeighbour(url: string, server: ChildProcess, readIds: number[]) {
+  const headers = { 'content-type': 'application/json', ContactCenterId: NOISY_TENANT }
+  const setup = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${url}${path}`, { method, headers, body: JSON.stringify(body) })
+    if (response.status >= 300) throw new Error(`noisy setup ${path}: ${response.status}`)
+  }
+  await setup('POST', '/metadata/profiles/extensions', NOTES)
+  await setup('POST', '/metadata/identification-keys', {
+    name: 'byName',
+    attributes: ['FirstName', 'LastName'],
+  })
+  for (let n = 0; n < NOISY_WRITERS; n++) await setup('POST', '/profiles', { customer_id: `NOISY${n}` })
+  const bodies = Array.from({ length: NOISY_WRITERS }, (_, n) => heaviestProfileBody(n))
+  let next = 0
+  const writer = autocannon({
+    url,
+    connections: NOISY_WRITERS,
+    duration: DURATION,
+    headers,
+    requests: [
+      {
+        method: 'PUT',
+        setupRequest: (request: autocannon.Request) => {
+          const n = next++ % NOISY_WRITERS
+          return { ...request, path: `/profiles/NOISY${n}`, body: bodies[n] }
+        },
+      },
+    ],
+  })
+  const reader = load(
+    'noisy neighbour: read service beside heaviest profile writes',
+    url,
+    1,
+    readRequest(readIds),
+    server,
+  )
+  const [written] = await Promise.all([writer, reader])
+  const row: Row = {
+    workload: `noisy neighbour: heaviest profile writes (${Math.round(bodies[0].length / 1024)} KiB, 256 key entries, 1000 records)`,
+    connections: NOISY_WRITERS,
+    requestsPerSecond: Math.round(written.requests.total / written.duration),
+    p50Ms: written.latency.p50,
+    p99Ms: written.latency.p99,
+    errors: written.errors + written.timeouts + written.non2xx,
+    ok: written['2xx'],
+  }
+  rows.push(row)
+  log(
+    `  ${row.workload} ×${NOISY_WRITERS}: ${row.requestsPerSecond} req/s, p99 ${row.p99Ms} ms, errors ${row.errors}`,
+  )
+}
+
 async function bundleGzipKiB(): Promise<number> {
   const outdir = join(folder, 'bundle')
   await promisify(execFile)(
@@ -314,16 +395,11 @@ async function main() {
       `read service (${READ_SERVICES} services)`,
       api.url,
       connections,
-      {
-        method: 'GET',
-        setupRequest: (request: autocannon.Request) => ({
-          ...request,
-          path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
-        }),
-      },
+      readRequest(readIds),
       api.child,
     )
   }
+  await noisyNeighbour(api.url, api.child, readIds)
 
   // 3. Soak: RSS sampled while the server starts services for SOAK_SECONDS.
   const samples: number[] = []
