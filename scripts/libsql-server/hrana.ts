@@ -2,7 +2,8 @@
  * Hrana v2 (JSON) requests executed on one libSQL connection: the part of libSQL's HTTP protocol
  * that @libsql/client speaks (execute, batch with conditions, sequence, describe, store_sql,
  * close_sql, get_autocommit, close). Everything here is synchronous: a request, and so a whole
- * batch, runs to its end before any other request can touch the connection.
+ * batch, runs to its end before any other request can touch the connection. Part of the development
+ * server (see server.ts): not for production.
  */
 import type Database from 'libsql'
 
@@ -61,11 +62,17 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * A failure as Hrana reports it. SQLite errors carry their primary code (`SQLITE_CONSTRAINT`, not
+ * `SQLITE_CONSTRAINT_PRIMARYKEY`), as the libSQL server sends them: Hrana v2 has no extended code.
+ */
 export function toError(error: unknown): HranaError {
   if (error instanceof RequestError) return { message: error.message, code: error.code }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
-    return { message: error.message, code: typeof code === 'string' ? code : 'UNKNOWN' }
+    if (typeof code !== 'string') return { message: error.message, code: 'UNKNOWN' }
+    const primary = /^SQLITE_[A-Z]+/.exec(code)?.[0]
+    return { message: error.message, code: primary ?? code }
   }
   return { message: String(error), code: 'UNKNOWN' }
 }
@@ -118,58 +125,73 @@ function sqlOf(stream: StreamState, source: { sql?: unknown; sql_id?: unknown })
   throw new RequestError('a statement needs sql or sql_id', 'PROTOCOL_ERROR')
 }
 
-function bindings(stmt: Record<string, unknown>): unknown[] {
+/**
+ * The statement's parameters as the `libsql` driver takes them: ONE argument, an array of positional
+ * values or an object of named ones. (Spread out, a lone blob or null argument would be taken for a
+ * named-parameter object — a blob makes the driver panic.) Positional values may also be named by
+ * their 1-based index, so both kinds together become one object.
+ */
+function bindings(stmt: Record<string, unknown>): unknown[] | Record<string, unknown> {
   const positional = stmt.args === undefined ? [] : stmt.args
   if (!Array.isArray(positional)) throw new RequestError('args must be an array', 'PROTOCOL_ERROR')
-  const params: unknown[] = positional.map(fromHrana)
-  if (stmt.named_args !== undefined) {
-    if (!Array.isArray(stmt.named_args))
-      throw new RequestError('named_args must be an array', 'PROTOCOL_ERROR')
-    const named: Record<string, unknown> = {}
-    for (const arg of stmt.named_args) {
-      if (!isObject(arg) || typeof arg.name !== 'string') {
-        throw new RequestError('a named arg needs a name', 'PROTOCOL_ERROR')
-      }
-      named[arg.name.replace(/^[:@$]/, '')] = fromHrana(arg.value)
-    }
-    if (Object.keys(named).length) params.push(named)
+  const values: unknown[] = positional.map(fromHrana)
+  if (stmt.named_args === undefined || (Array.isArray(stmt.named_args) && stmt.named_args.length === 0)) {
+    return values
   }
-  return params
+  if (!Array.isArray(stmt.named_args)) throw new RequestError('named_args must be an array', 'PROTOCOL_ERROR')
+  const named = new Map<string, unknown>(values.map((value, i) => [String(i + 1), value]))
+  for (const arg of stmt.named_args) {
+    if (!isObject(arg) || typeof arg.name !== 'string') {
+      throw new RequestError('a named arg needs a name', 'PROTOCOL_ERROR')
+    }
+    named.set(arg.name.replace(/^[:@$]/, ''), fromHrana(arg.value))
+  }
+  return Object.fromEntries(named)
 }
 
+/** `last_insert_rowid()` and `total_changes()` of the connection, exactly (64-bit). */
+function connectionCounters(db: Db): { rowid: bigint; total: bigint } {
+  const [rowid, total] = db
+    .prepare('SELECT last_insert_rowid(), total_changes()')
+    .raw(true)
+    .safeIntegers(true)
+    .get() as [bigint, bigint]
+  return { rowid, total }
+}
+
+/**
+ * One statement. `affected_row_count` counts the rows the statement itself changed (not those of its
+ * triggers); `last_insert_rowid` is the row this statement inserted, or null when it inserted none
+ * (the connection is shared by every stream: its last rowid may be another stream's).
+ */
 export function executeStmt(db: Db, stream: StreamState, stmt: unknown): StmtResult {
   if (!isObject(stmt)) throw new RequestError('stmt must be an object', 'PROTOCOL_ERROR')
   const sql = sqlOf(stream, stmt)
   const params = bindings(stmt)
   const prepared = db.prepare(sql)
   prepared.safeIntegers(true)
-  if (!prepared.reader) {
-    const info = prepared.run(...params)
-    return {
-      cols: [],
-      rows: [],
-      affected_row_count: Number(info.changes),
-      last_insert_rowid: info.lastInsertRowid === undefined ? null : String(info.lastInsertRowid),
-    }
+  const before = connectionCounters(db)
+  let rows: unknown[][] = []
+  let changes: bigint
+  if (prepared.reader) {
+    rows = prepared.raw(true).all(params) as unknown[][]
+    const after = connectionCounters(db)
+    // changes() keeps the last DML statement's count: only trust it when this one changed rows.
+    changes =
+      after.total === before.total
+        ? 0n
+        : (db.prepare('SELECT changes()').raw(true).safeIntegers(true).get() as [bigint])[0]
+  } else {
+    changes = BigInt(prepared.run(params).changes)
   }
-  const before = totalChanges(db)
-  const rows = prepared.raw(true).all(...params) as unknown[][]
-  const wantRows = stmt.want_rows !== false
-  const [after, rowid] = db
-    .prepare('SELECT total_changes(), last_insert_rowid()')
-    .raw(true)
-    .safeIntegers(true)
-    .get() as [bigint, bigint]
+  const after = connectionCounters(db)
+  const inserted = changes > 0n && after.rowid !== before.rowid
   return {
-    cols: prepared.columns().map((col) => ({ name: col.name, decltype: col.type })),
-    rows: wantRows ? rows.map((row) => row.map(toHrana)) : [],
-    affected_row_count: Number(after - before),
-    last_insert_rowid: String(rowid),
+    cols: prepared.reader ? prepared.columns().map((col) => ({ name: col.name, decltype: col.type })) : [],
+    rows: stmt.want_rows === false ? [] : rows.map((row) => row.map(toHrana)),
+    affected_row_count: Number(changes),
+    last_insert_rowid: inserted ? after.rowid.toString() : null,
   }
-}
-
-function totalChanges(db: Db): bigint {
-  return (db.prepare('SELECT total_changes()').raw(true).safeIntegers(true).get() as [bigint])[0]
 }
 
 interface StepOutcome {

@@ -1,13 +1,16 @@
 /**
- * A development libSQL server: libSQL's HTTP protocol (Hrana v2 JSON, `POST /v2/pipeline`) over the
- * real libSQL engine (the `libsql` package), so that `wrangler dev` and the workerd tests have a real
- * database with nothing installed by hand. Where the Turso CLI exists, `turso dev` serves the same
- * protocol. Not for production: one process, one connection per database.
+ * A development libSQL server — a tool for development and tests, not for production: libSQL's HTTP
+ * protocol (Hrana v2 JSON, `POST /v2/pipeline`) over the real libSQL engine (the `libsql` package), so
+ * that `wrangler dev` and the workerd tests have a real database with nothing installed by hand.
+ * Where the Turso CLI exists, `turso dev` serves the same protocol. One process, one connection per
+ * database. It passes the official TypeScript client's own test suite (Hrana 2 over HTTP).
  *
- * Isolation: requests of a pipeline run synchronously, so a batch never interleaves with anything.
- * A stream that leaves a transaction open owns its database until it commits, rolls back, closes or
- * expires; pipelines of other streams wait for it (at most `lockWaitMs`, then SQLITE_BUSY) instead of
- * running inside its transaction. An expired stream's open transaction is rolled back.
+ * Isolation: one stream at a time holds a database — while its pipeline runs, and between pipelines
+ * while it keeps a transaction open. Other streams wait in line (at most `lockWaitMs`, then
+ * SQLITE_BUSY) and are handed the database one by one. So a batch never interleaves with anything and
+ * nobody sees uncommitted rows. Where the libSQL server would give a concurrent reader a snapshot,
+ * this one makes it wait for the writer: slower, never wrong. A transaction is rolled back when its
+ * stream closes or expires without committing.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -37,11 +40,21 @@ export interface LibsqlServerOptions {
 
 type Db = InstanceType<typeof Database>
 
+/** A waiting pipeline: handed the database when it is its turn, or told `false` at its deadline. */
+interface Waiter {
+  stream: Stream
+  grant: (granted: boolean) => void
+  timer: NodeJS.Timeout
+}
+
 class LocalDatabase {
   readonly db: Db
-  /** The stream whose open transaction holds this database, if any. */
+  /**
+   * The stream that holds this database: the one whose pipeline is running, or whose transaction is
+   * open between pipelines. Nobody else runs a statement until it lets go.
+   */
   owner: Stream | undefined
-  private waiters: (() => void)[] = []
+  private readonly waiters: Waiter[] = []
   /** Pipelines served: one per client round trip. */
   pipelines = 0
 
@@ -55,26 +68,42 @@ class LocalDatabase {
     this.db.exec('PRAGMA foreign_keys = ON')
   }
 
-  /** Waits until no other stream holds an open transaction; false when `deadline` passes first. */
-  async acquire(stream: Stream, deadline: number): Promise<boolean> {
-    while (this.owner && this.owner !== stream) {
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) return false
-      await new Promise<void>((wake) => {
-        const timer = setTimeout(wake, remaining)
-        this.waiters.push(() => {
-          clearTimeout(timer)
-          wake()
-        })
-      })
+  /**
+   * Takes the database for `stream`, waiting in line (first come, first served) while another stream
+   * holds it; false when `deadline` passes first. Taking it is one synchronous step, so two waiters
+   * can never both believe they hold it.
+   */
+  acquire(stream: Stream, deadline: number): Promise<boolean> {
+    if (this.owner === stream) return Promise.resolve(true)
+    if (!this.owner && this.waiters.length === 0) {
+      this.owner = stream
+      return Promise.resolve(true)
     }
-    return true
+    return new Promise<boolean>((grant) => {
+      const waiter: Waiter = {
+        stream,
+        grant,
+        timer: setTimeout(
+          () => {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1)
+            grant(false)
+          },
+          Math.max(0, deadline - Date.now()),
+        ),
+      }
+      this.waiters.push(waiter)
+    })
   }
 
+  /** Lets go of the database and hands it to the next waiter, if any. */
   release(stream: Stream) {
     if (this.owner !== stream) return
-    this.owner = undefined
-    for (const wake of this.waiters.splice(0)) wake()
+    const next = this.waiters.shift()
+    this.owner = next?.stream
+    if (next) {
+      clearTimeout(next.timer)
+      next.grant(true)
+    }
   }
 }
 
@@ -87,10 +116,12 @@ class Stream implements StreamState {
   constructor(readonly database: LocalDatabase) {}
 }
 
+/** An HTTP-level failure, sent as `{message, code}` (the client turns `code` into its error code). */
 class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: string,
   ) {
     super(message)
   }
@@ -137,7 +168,9 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
       stream = new Stream(database)
     } else {
       const found = typeof baton === 'string' ? streams.get(baton) : undefined
-      if (!found || found.database !== database) throw new HttpError(400, 'unknown or expired baton')
+      if (!found || found.database !== database) {
+        throw new HttpError(400, 'the stream has expired or was closed', 'STREAM_EXPIRED')
+      }
       if (found.busy) throw new HttpError(400, 'the stream is already running a pipeline')
       stream = found
       streams.delete(found.baton)
@@ -165,11 +198,10 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
           }
           if (closing) break
         }
-        if (database.db.inTransaction && !closing) database.owner = stream
-        else {
-          if (database.db.inTransaction && database.owner === stream) database.db.exec('ROLLBACK')
-          database.release(stream)
-        }
+        // A transaction still open belongs to this stream (it held the database throughout): it
+        // keeps the database until its next pipeline, unless the stream closed, which rolls it back.
+        if (database.db.inTransaction && closing) database.db.exec('ROLLBACK')
+        if (!database.db.inTransaction) database.release(stream)
       }
       if (closing) return { baton: null, base_url: null, results }
       stream.baton = `${stream.id}.${randomBytes(12).toString('base64url')}`
@@ -238,8 +270,15 @@ export async function startLibsqlServer(options: LibsqlServerOptions): Promise<L
     route(request).then(
       ([status, body]) => send(response, status, body),
       (error: unknown) => {
-        if (error instanceof HttpError) send(response, error.status, { message: error.message })
-        else send(response, 500, { message: error instanceof Error ? error.message : 'internal error' })
+        if (error instanceof HttpError) {
+          // The rest of a refused body is never read: close the connection rather than leave the
+          // client's next request queued behind it.
+          if (error.status === 413) response.setHeader('Connection', 'close')
+          send(response, error.status, {
+            message: error.message,
+            ...(error.code ? { code: error.code } : {}),
+          })
+        } else send(response, 500, { message: error instanceof Error ? error.message : 'internal error' })
       },
     )
   })
