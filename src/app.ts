@@ -32,7 +32,7 @@ export interface AppOptions {
   config: AppConfig
 }
 
-/** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (decisions 1.1). */
+/** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (docs/behaviour.md#surface). */
 export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 
 /** What a 503 `database_unavailable` suggests to wait before retrying. */
@@ -78,7 +78,7 @@ export function createApp({ database, config }: AppOptions) {
     } finally {
       release?.()
     }
-    // decisions 1.2: JSON is always sent with its charset.
+    // docs/behaviour.md#surface: JSON is always sent with its charset.
     if (c.res.headers.get('Content-Type') === 'application/json') {
       c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
     }
@@ -149,7 +149,7 @@ export function createApp({ database, config }: AppOptions) {
     if (c.req.raw.signal?.aborted) return c.json(errorEnvelope(requestInfo(c), error), error.status)
     c.set('fault', true)
     const unavailable = isDatabaseUnavailable(err)
-    // Log the route pattern, never the path, query or body: they carry personal data (decisions 4.5).
+    // Log the route pattern, never the path, query or body: they carry personal data (docs/behaviour.md#personal-data).
     console.error(
       JSON.stringify({
         level: 'error',

@@ -1,4 +1,4 @@
-/** Bounds on the work one request may cause (decisions 11.11); each is refused with its own code. */
+/** Bounds on the work one request may cause (docs/behaviour.md#limits); each is refused with its own code. */
 export interface Limits {
   /** Values of one core profile attribute (`too_many_values`). */
   valuesPerAttribute: number
@@ -12,9 +12,9 @@ export interface Limits {
 
 /** Settings every runtime reads from its own environment (Node: process.env; Workers: vars). */
 export interface AppConfig {
-  /** Largest accepted request body in bytes (decisions 1.4). */
+  /** Largest accepted request body in bytes (docs/behaviour.md#surface). */
   bodyLimitBytes: number
-  /** Most items a list returns, also a nested one (decisions 5.11). */
+  /** Most items a list returns, also a nested one (docs/behaviour.md#lists). */
   listLimit: number
   /** When not empty, every request needs `Authorization: Bearer <one of these>`. */
   apiTokens: string[]

@@ -5,7 +5,7 @@ import type { Database } from './db/database'
 export interface AppEnv {
   Variables: {
     requestId: string
-    /** `ContactCenterId/GroupId`: every row and every query is scoped by it (decisions 8.1). */
+    /** `ContactCenterId/GroupId`: every row and every query is scoped by it (docs/behaviour.md#tenants). */
     tenant: string
     db: Database
     config: AppConfig

@@ -22,7 +22,7 @@ function events(row: { started: EventJson; completed: EventJson | null }) {
 
 export type Json = Record<string, unknown>
 
-/** A task (decisions §9); `service_id` only on top-level objects. */
+/** A task (docs/behaviour.md#representations); `service_id` only on top-level objects. */
 export function taskJson(row: TaskRow, options: { topLevel: boolean; extensions?: Json }): Json {
   return {
     ...(options.topLevel ? { service_id: row.serviceId } : {}),
@@ -80,7 +80,7 @@ export function serviceJson(
 }
 
 /**
- * A profile (decisions §9): `customer_id`, then every core attribute in schema order (`null` when
+ * A profile (docs/behaviour.md#representations): `customer_id`, then every core attribute in schema order (`null` when
  * unset, a scalar for one value, an array for several), then the requested extensions.
  */
 export function profileJson(

@@ -74,7 +74,7 @@ export async function runBatch(
   } catch (error) {
     const code = guardCodeOf(error)
     if (code) throw new ApiError(code, messages[code])
-    // The partial unique index of unique identification keys (decisions 7.3a).
+    // The partial unique index of unique identification keys (docs/behaviour.md#identify).
     if (
       keyConflict &&
       causes(error).some((e) => e.message.includes('UNIQUE constraint failed: key_entries.'))

@@ -6,7 +6,7 @@ import type { Database, Statement } from './database'
 import { extensionRecords, type OwnerKind } from './schema'
 
 /**
- * Statements that replace the whole value of each given extension for one owner (decisions 6.4):
+ * Statements that replace the whole value of each given extension for one owner (docs/behaviour.md#extension-writes):
  * one DELETE for all of them and one INSERT of all their records, whatever their number.
  */
 export function replaceExtensions(
@@ -55,7 +55,7 @@ export interface RecordToInsert {
 /**
  * One INSERT of any number of records, in their order. The records travel as one JSON parameter that
  * SQLite expands with `json_each`: the statement's size and number of bound variables do not grow
- * with the records, so no SQLite limit can be reached from a valid body (decisions 11.11).
+ * with the records, so no SQLite limit can be reached from a valid body (docs/behaviour.md#limits).
  */
 export function insertRecords(
   db: Database,
@@ -133,7 +133,7 @@ export type RecordRow = { ownerId: number; extension: string; data: Record<strin
 
 /**
  * The requested extensions of each owner as they are emitted: a multi-valued one is an array (`[]`
- * when it has no record); a single-valued one is its record, or omitted (decisions 5.10).
+ * when it has no record); a single-valued one is its record, or omitted (docs/behaviour.md#representations).
  */
 export function extensionsByOwner(
   rows: RecordRow[],

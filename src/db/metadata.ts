@@ -42,7 +42,7 @@ export class TenantMetadata {
     }
   }
 
-  /** The validator of a registered extension, matched case-insensitively (decisions 6.5). */
+  /** The validator of a registered extension, matched case-insensitively (docs/behaviour.md#extension-schemas). */
   extension(kind: OwnerKind, name: string): ExtensionValidator | undefined {
     return this.byKind.get(kind)?.get(name.toLowerCase())
   }
@@ -53,7 +53,7 @@ export class TenantMetadata {
     return this.profileMetadata
   }
 
-  /** Throws 503 when the tenant is in maintenance (decisions 8.2); writes re-check it in their batch. */
+  /** Throws 503 when the tenant is in maintenance (docs/behaviour.md#server-mode); writes re-check it in their batch. */
   assertProduction(): void {
     if (this.mode === 'maintenance') throw new ApiError('maintenance_mode')
   }
@@ -246,7 +246,7 @@ type ReadRows<Q extends Record<string, ReadQuery | undefined>> = {
 
 /**
  * Runs a read batch (one round trip) together with what it needs of the tenant's metadata: the
- * tenant's state row always (mode and version, read fresh: decisions 8.2), the schemas only when
+ * tenant's state row always (mode and version, read fresh: docs/behaviour.md#server-mode), the schemas only when
  * this instance has none cached. When the state row shows that the cached schemas are stale, the
  * read runs again with the schemas (rare: after a schema change made by another instance).
  */

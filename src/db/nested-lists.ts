@@ -3,7 +3,7 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { EventJson } from './schema'
 
 /**
- * States and tasks nested in a read are capped like top-level lists (decisions 5.11): each nested
+ * States and tasks nested in a read are capped like top-level lists (docs/behaviour.md#lists): each nested
  * list (active or completed, per parent) holds at most `limit` items, the most recent ones. The cap is
  * applied in SQL, so a read's cost does not grow with what a service has accumulated.
  */

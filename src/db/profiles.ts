@@ -84,7 +84,7 @@ export function insertKeyEntries(
 
 /**
  * A guard that refuses the batch when a profile (one, or any of the tenant's) would get more than
- * `limit` entries for `key` (decisions 11.11). It counts without building a combination: for core
+ * `limit` entries for `key` (docs/behaviour.md#limits). It counts without building a combination: for core
  * attributes the product of their numbers of values, for an extension its records that have every
  * key attribute, so a refused write costs no more than an accepted one.
  */
@@ -127,7 +127,7 @@ function keyTouched(key: KeyRow, change: ProfileChange): boolean {
 /**
  * Rebuilds one profile's entries of the keys whose attributes the write changed, after whatever the
  * batch wrote before; entries of other keys stay. A write's cost depends on what it changes, not on
- * everything the profile holds (decisions 11.11).
+ * everything the profile holds (docs/behaviour.md#limits).
  */
 export function rebuildProfileEntries(
   db: Database,
@@ -155,7 +155,7 @@ export function rebuildProfileEntries(
 }
 
 /**
- * Insert Extension Records (decisions 6.4a): single-valued → replaced; multi-valued with `unique` → a
+ * Insert Extension Records (docs/behaviour.md#extension-writes): single-valued → replaced; multi-valued with `unique` → a
  * record with the same unique values replaces the stored one, others are appended; without → appended.
  */
 export function mergeExtension(
@@ -197,7 +197,7 @@ export function recordExists(where: SQL): Statement {
 
 /**
  * Deletes a profile with its extension records, its key entries and its services with their states
- * and tasks (decisions 7.4).
+ * and tasks (docs/behaviour.md#profiles).
  */
 export function deleteProfileStatements(db: Database, tenant: string, customerId: string): Statement[] {
   const profileId = profileIdOf(tenant, customerId)

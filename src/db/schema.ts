@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-/** A "long or string" business attribute value, stored as JSON so its type survives (decisions 5.2). */
+/** A "long or string" business attribute value, stored as JSON so its type survives (docs/behaviour.md#event-fields). */
 export type LongOrString = number | string
 
 /** An event as it is emitted under `started` / `completed`: event fields only, in emission order. */
@@ -133,7 +133,7 @@ export const extensionSchemas = sqliteTable(
     tenant: text('tenant').notNull(),
     ownerKind: text('owner_kind', { enum: OWNER_KINDS }).notNull(),
     name: text('name').notNull(),
-    /** Lowercased name: schema names are unique and matched case-insensitively (decisions 6.5). */
+    /** Lowercased name: schema names are unique and matched case-insensitively (docs/behaviour.md#extension-schemas). */
     nameKey: text('name_key').notNull(),
     multiValued: integer('multi_valued', { mode: 'boolean' }).notNull(),
     attributes: text('attributes', { mode: 'json' }).$type<StoredAttribute[]>().notNull(),
@@ -163,7 +163,7 @@ export const extensionRecords = sqliteTable(
   ],
 )
 
-/** A tenant's core profile attributes (decisions 7.1); no row means the predefined ones. */
+/** A tenant's core profile attributes (docs/behaviour.md#profiles); no row means the predefined ones. */
 export const profileSchemas = sqliteTable('profile_schemas', {
   tenant: text('tenant').primaryKey(),
   attributes: text('attributes', { mode: 'json' }).$type<StoredAttribute[]>().notNull(),
@@ -201,7 +201,7 @@ export const identificationKeys = sqliteTable(
 )
 
 /**
- * The identification index (decisions 7.3a): one row per combination of key values a profile has.
+ * The identification index (docs/behaviour.md#identify): one row per combination of key values a profile has.
  * Unused value slots hold '' (not NULL), so the partial unique index also covers keys with fewer
  * than five attributes.
  */

@@ -81,7 +81,7 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
         completionFilter(selection.filter),
       ) as SQL
     case 'contact_key':
-      // Anonymous services only: an associated service leaves the anonymous list (decisions 5.9).
+      // Anonymous services only: an associated service leaves the anonymous list (docs/behaviour.md#associate-service).
       return and(
         eq(services.tenant, tenant),
         eq(services.contactKey, selection.contactKey),

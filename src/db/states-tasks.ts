@@ -20,7 +20,7 @@ function thisTask(tenant: string, serviceId: number, taskId: number): SQL {
 
 /**
  * Guard: the state is one of this service's states. Addressed in the path, a missing one is 404
- * `state_not_found`; referenced from a body, it is 400 `invalid_state_reference` (decisions 5.7).
+ * `state_not_found`; referenced from a body, it is 400 `invalid_state_reference` (docs/behaviour.md#completion).
  */
 export function stateOfService(
   tenant: string,
@@ -46,7 +46,7 @@ export function stateNotCompleted(
 /**
  * Preconditions of starting a state or task in a service: metadata still current and production
  * mode, the service exists (404), the referenced state is one of its states (400), and the service is
- * not completed (409) — in that order (decisions 4.6, 5.7).
+ * not completed (409) — in that order (docs/behaviour.md#errors, #completion).
  */
 export function startGuards(
   tenant: string,
@@ -106,7 +106,7 @@ export function completeTask(
 
 /**
  * Values a type filter token matches: `7` matches the integer 7 and the string "7"; any other token
- * matches that string (decisions 5.2: types keep the JSON type they were sent with).
+ * matches that string (docs/behaviour.md#event-fields: types keep the JSON type they were sent with).
  */
 export function typeCandidates(tokens: string[]): LongOrString[] {
   return tokens.flatMap((token) => (/^-?\d{1,15}$/.test(token) ? [Number(token), token] : [token]))

@@ -6,7 +6,7 @@ import { isIsoDate, normalizeDateTime } from '../lib/time'
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
-/** A valibot schema that checks one attribute value and outputs its canonical stored form (decisions 6.2). */
+/** A valibot schema that checks one attribute value and outputs its canonical stored form (docs/behaviour.md#extension-schemas). */
 export function attributeValueSchema(attribute: StoredAttribute): v.GenericSchema<unknown, unknown> {
   switch (attribute.type) {
     case 'boolean':

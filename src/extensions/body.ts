@@ -6,7 +6,7 @@ import { ApiError, type FieldIssue } from '../lib/errors'
 import { toFieldIssues } from '../lib/validate'
 import type { ExtensionValidator, ParsedRecord } from './records'
 
-/** A whole extension value to write: it replaces the owner's previous value (decisions 6.4). */
+/** A whole extension value to write: it replaces the owner's previous value (docs/behaviour.md#extension-writes). */
 export interface ExtensionWrite {
   validator: ExtensionValidator
   records: ParsedRecord[]
@@ -32,7 +32,7 @@ export function parseExtensionWrite(
 
 /**
  * Splits an event body into its event fields (checked by `schema`, whose entries name them) and the
- * registered extensions of `kind`; anything else is `unknown_field` (decisions 5.5). All field and
+ * registered extensions of `kind`; anything else is `unknown_field` (docs/behaviour.md#event-fields). All field and
  * extension issues are reported together.
  */
 export function parseEventBody<S extends v.GenericSchema>(

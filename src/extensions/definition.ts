@@ -8,7 +8,7 @@ import type { ExtensionDefinition } from './records'
 
 export const SCHEMA_NAME = /^[A-Za-z][A-Za-z0-9_]{0,25}$/
 
-/** Field and representation keys of each owner kind: no extension may shadow them (decisions 6.5). */
+/** Field and representation keys of each owner kind: no extension may shadow them (docs/behaviour.md#extension-schemas). */
 const EVENT_KEYS = [
   'timestamp',
   'session_id',
@@ -51,7 +51,7 @@ export const RESERVED_NAMES: Record<OwnerKind, readonly string[]> = {
   profile: ['customer_id'],
 }
 
-/** `"true"` / `"3"` are accepted because real clients send them (decisions 6.2). */
+/** `"true"` / `"3"` are accepted because real clients send them (docs/behaviour.md#extension-schemas). */
 const looseBoolean = v.union(
   [
     v.boolean(),
@@ -127,7 +127,7 @@ export function parseAttributes(input: unknown, path = 'attributes'): StoredAttr
   return attributes
 }
 
-/** Validates a Create Extension Schema body for one owner kind (reference §1.4, decisions 6.2–6.5a). */
+/** Validates a Create Extension Schema body for one owner kind (reference §1.4, docs/behaviour.md#extension-schemas–6.5a). */
 export function parseExtensionSchema(
   ownerKind: OwnerKind,
   body: unknown,
@@ -165,7 +165,7 @@ export function parseExtensionSchema(
       return declared
     })
     if (issues.length) throw new ApiError('validation_failed', undefined, issues)
-    // The record key is built in schema order (decisions 6.3).
+    // The record key is built in schema order (docs/behaviour.md#extension-schemas).
     unique = attributes.map((a) => a.name).filter((n) => names.has(n))
   }
   return { name: parsed.name, multiValued, attributes, unique }

@@ -15,7 +15,7 @@ export interface ExtensionDefinition {
 
 export interface ParsedRecord {
   data: Record<string, unknown>
-  /** '' single-valued, JSON of the unique values, or null (decisions 6.3; see `extensionRecords`). */
+  /** '' single-valued, JSON of the unique values, or null (docs/behaviour.md#extension-schemas; see `extensionRecords`). */
   recordKey: string | null
 }
 

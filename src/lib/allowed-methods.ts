@@ -2,7 +2,7 @@ import type { Hono } from 'hono'
 
 /**
  * Finds the methods registered for a path, from the app's own route table, so that a 405's `Allow`
- * header can never drift from the routes (decisions 1.7).
+ * header can never drift from the routes (docs/behaviour.md#surface).
  */
 export function allowedMethodsFinder(app: Hono<never>): (path: string) => string[] {
   let matchers: { method: string; pattern: RegExp }[] | undefined

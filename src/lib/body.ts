@@ -26,13 +26,13 @@ async function readJson(c: Context, emptyAs?: unknown): Promise<unknown> {
     throw new ApiError('invalid_json', 'the request body is not valid JSON')
   }
   // A `\uD800` escape without its pair is valid JSON but no text: stored as UTF-8 it would become
-  // U+FFFD, and two different values would become one (decisions 11.12).
+  // U+FFFD, and two different values would become one (docs/behaviour.md#event-fields).
   if (loneSurrogate)
     throw new ApiError('invalid_json', 'the request body holds a string with a lone surrogate')
   return parsed
 }
 
-/** A JSON object body; an empty body is `{}` where every field is optional (decisions 1.6). */
+/** A JSON object body; an empty body is `{}` where every field is optional (docs/behaviour.md#surface). */
 export async function readJsonObject(c: Context, options: { emptyIsObject: boolean }): Promise<JsonObject> {
   const body = await readJson(c, options.emptyIsObject ? {} : undefined)
   if (!isJsonObject(body)) throw new ApiError('invalid_json', 'the request body must be a JSON object')

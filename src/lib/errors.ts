@@ -1,7 +1,7 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /**
- * The closed set of error codes this API answers with (decisions §4.2).
+ * The closed set of error codes this API answers with (docs/behaviour.md#errors).
  * Every error envelope carries one of these; the README lists them.
  */
 export const ERROR_CODES = {
@@ -86,7 +86,7 @@ export interface ErrorEnvelope {
   issues?: FieldIssue[]
 }
 
-/** The one error body of decisions §4.1. `uri` is the path only: query strings carry personal data. */
+/** The one error body of docs/behaviour.md#errors. `uri` is the path only: query strings carry personal data. */
 export function errorEnvelope(
   request: { method: string; path: string; requestId: string },
   error: ApiError,

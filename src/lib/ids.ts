@@ -1,7 +1,7 @@
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
 /**
- * A new customer_id (decisions 2.3): 16 URL-safe characters, 8 of creation time in milliseconds
+ * A new customer_id (docs/behaviour.md#identifiers): 16 URL-safe characters, 8 of creation time in milliseconds
  * (base62, whose alphabet is in ASCII order, so ids sort by creation time) and 8 random.
  */
 export function generateCustomerId(now = Date.now()): string {

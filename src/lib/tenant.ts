@@ -4,7 +4,7 @@ const TENANT_PART = /^[A-Za-z0-9_.-]{1,64}$/
 
 /**
  * The tenant of a request from `ContactCenterId` (absent: `default`) and `GroupId` (absent: empty),
- * joined by `/`, which neither may contain, so two pairs never collide (decisions 8.1).
+ * joined by `/`, which neither may contain, so two pairs never collide (docs/behaviour.md#tenants).
  */
 export function tenantOf(contactCenterId: string | undefined, groupId: string | undefined): string {
   const center = contactCenterId ?? 'default'

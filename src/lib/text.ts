@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 
 /**
- * Text rules of decisions 11.12: lengths count Unicode characters (code points), not UTF-16 units;
+ * Text rules of docs/behaviour.md#event-fields: lengths count Unicode characters (code points), not UTF-16 units;
  * a lone surrogate is refused anywhere (stored as UTF-8 it would become U+FFFD, so two different keys
  * would merge into one).
  */

@@ -7,7 +7,7 @@ const FOUR_CENTURIES_MS = 146_097 * 86_400_000
 
 /**
  * `Date.UTC` that keeps years 0–99 (it maps them to 1900–1999): such a year is computed 400 years
- * later, where the calendar is the same, and moved back (decisions 11.12).
+ * later, where the calendar is the same, and moved back (docs/behaviour.md#event-fields).
  */
 function utcMillis(
   year: number,
@@ -33,7 +33,7 @@ function validDate(year: number, month: number, day: number): boolean {
 
 /**
  * Parses an ISO 8601 date-time with `Z` or an offset and returns it as UTC with milliseconds
- * (`YYYY-MM-DDTHH:mm:ss.SSSZ`, decisions 5.4), or undefined when it is not one. Unlike `Date.parse`,
+ * (`YYYY-MM-DDTHH:mm:ss.SSSZ`, docs/behaviour.md#event-fields), or undefined when it is not one. Unlike `Date.parse`,
  * impossible dates (February 30th, hour 25) are rejected instead of rolled over.
  */
 export function normalizeDateTime(text: string): string | undefined {

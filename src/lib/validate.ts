@@ -12,7 +12,7 @@ export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[], prefix = 
 
 function describe(issue: v.BaseIssue<unknown>): string {
   // An object schema reports a missing key as expecting the key's name, and a strict one reports an
-  // unknown key as expecting `never`: say what that means (decisions 11.13).
+  // unknown key as expecting `never`: say what that means (docs/behaviour.md#errors).
   const objectIssue =
     issue.type === 'object' || issue.type === 'strict_object' || issue.type === 'loose_object'
   if (objectIssue && issue.expected === 'never') return 'is not a known field'

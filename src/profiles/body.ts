@@ -17,7 +17,7 @@ export interface ProfileBody {
 /**
  * Splits a profile body (Create / Update Profile, Insert Extension Records) into `customer_id`, core
  * attributes and profile extensions; anything else is `unknown_field`. Core attributes take a
- * scalar or an array (first value primary, decisions 7.2); `null` or `[]` means absent.
+ * scalar or an array (first value primary, docs/behaviour.md#profiles); `null` or `[]` means absent.
  */
 export function parseProfileBody(
   body: JsonObject,

@@ -50,7 +50,7 @@ function storedForm(attribute: StoredAttribute, value: string): string {
  * The options and identification filters of an Identify query. `params` are the query's pairs in
  * order (from `URLSearchParams`, so a name such as `__proto__` is kept like any other). Filters that
  * name the same attribute (case-insensitively) with the same value are one filter; more than the
- * configured number → 400 `too_many_filters`, before any SQL is built (decisions 11.11).
+ * configured number → 400 `too_many_filters`, before any SQL is built (docs/behaviour.md#limits).
  */
 export function parseIdentifyQuery(params: [string, string][], metadata: TenantMetadata) {
   const options = parseOrThrow(IdentifyOptions, Object.fromEntries(params), 'invalid_parameter')
@@ -65,7 +65,7 @@ export function parseIdentifyQuery(params: [string, string][], metadata: TenantM
       if (core) add({ source: null, attribute: core.key, value: storedForm(core.attribute, value) })
       continue
     }
-    // Unknown parameters are ignored (decisions 4.6).
+    // Unknown parameters are ignored (docs/behaviour.md#errors).
     const extension = metadata.extension('profile', name.slice(0, dot))
     const attributeName = name.slice(dot + 1).toLowerCase()
     const attribute = extension?.definition.attributes.find((a) => a.name.toLowerCase() === attributeName)
@@ -103,7 +103,7 @@ function coveredPrefix(key: KeyRow, filters: IdentifyFilter[]): IdentifyFilter[]
 /**
  * The key to look up with, and the filters it covers. Named by `id_key`, or chosen by the documented
  * scoring: the first key (lowest id) whose attributes are all given; else the key with the longest
- * covered prefix, ties to the lowest id. No key scoring above 0 → 400 (decisions 7.3).
+ * covered prefix, ties to the lowest id. No key scoring above 0 → 400 (docs/behaviour.md#identify).
  */
 export function chooseKey(keys: KeyRow[], filters: IdentifyFilter[], idKey?: string) {
   const candidates = idKey === undefined ? keys : keys.filter((key) => key.nameKey === idKey.toLowerCase())
@@ -120,7 +120,7 @@ export function chooseKey(keys: KeyRow[], filters: IdentifyFilter[], idKey?: str
   return best
 }
 
-/** A filter outside the key prefix narrows the matches (decisions 7.3). */
+/** A filter outside the key prefix narrows the matches (docs/behaviour.md#identify). */
 function narrowing(tenant: string, filter: IdentifyFilter): SQL {
   if (filter.source === null) {
     return sql`EXISTS (SELECT 1 FROM json_each(${profiles.attributes}) a JOIN json_each(a.value) x WHERE a.key = ${filter.attribute} AND ${canonical('x')} = ${filter.value})`

@@ -4,7 +4,7 @@ import type { Database } from '../db/database'
 import { identificationKeys, profileSchemas, type StoredAttribute } from '../db/schema'
 import { attributeValueSchema } from '../extensions/attributes'
 
-/** Core attributes a tenant has until it PUTs its own (decisions 7.1). */
+/** Core attributes a tenant has until it PUTs its own (docs/behaviour.md#profiles). */
 export const PREDEFINED_PROFILE_ATTRIBUTES: StoredAttribute[] = [
   'FirstName',
   'LastName',
@@ -38,7 +38,7 @@ export class ProfileMetadata {
     this.keys = [...keys].sort((a, b) => a.id - b.id)
   }
 
-  /** A core attribute by name, case-insensitively (decisions 7.2). */
+  /** A core attribute by name, case-insensitively (docs/behaviour.md#profiles). */
   attribute(name: string): CoreAttribute | undefined {
     return this.byKey.get(name.toLowerCase())
   }

@@ -87,7 +87,7 @@ function keyNamed(tenant: string, name: string) {
   return and(eq(identificationKeys.tenant, tenant), eq(identificationKeys.nameKey, name.toLowerCase()))
 }
 
-/** Creates a key and indexes every existing profile in the same batch (decisions 7.3a). */
+/** Creates a key and indexes every existing profile in the same batch (docs/behaviour.md#identify). */
 identificationKeyRoutes.post(BASE, async (c) => {
   const { db, tenant } = c.var
   const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))

@@ -39,7 +39,7 @@ function schemaNamed(tenant: string, kind: OwnerKind, name: string) {
   )
 }
 
-// Schema operations work in both server modes (decisions 8.2), so they have no production guard.
+// Schema operations work in both server modes (docs/behaviour.md#server-mode), so they have no production guard.
 for (const [segment, kind] of Object.entries(KINDS)) {
   const base = `/metadata/${segment}/extensions`
 
@@ -64,7 +64,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
     ]
     let definition: ExtensionDefinition
     if (kind === 'profile') {
-      // A profile extension may not take the name of a core attribute (decisions 6.5).
+      // A profile extension may not take the name of a core attribute (docs/behaviour.md#extension-schemas).
       definition = await writeWithMetadata(db, tenant, async (metadata) => {
         const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
         const parsed = parseExtensionSchema(kind, body, coreNames)
@@ -101,7 +101,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
     return c.json(extensionSchemaJson(row))
   })
 
-  /** Deletes the schema and every record of it, atomically (decisions 6.5). */
+  /** Deletes the schema and every record of it, atomically (docs/behaviour.md#extension-schemas). */
   metadataRoutes.delete(`${base}/:name`, async (c) => {
     const { db, tenant } = c.var
     const name = c.req.param('name')
@@ -138,7 +138,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
   })
 }
 
-/** The core profile attributes (decisions 7.1). */
+/** The core profile attributes (docs/behaviour.md#profiles). */
 metadataRoutes.get('/metadata/profiles', async (c) => {
   const [schemaRows, keyRows] = await c.var.db.batch(profileMetadataQueries(c.var.db, c.var.tenant))
   const profile = profileMetadataFromRows(schemaRows, keyRows)

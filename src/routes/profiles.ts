@@ -44,7 +44,7 @@ function pathCustomerId(c: Context<AppEnv>): string {
   return parseOrThrow(customerIdSchema, c.req.param('customer_id'), 'invalid_parameter', 'customer_id')
 }
 
-/** A `customer_id` in a body whose path names the customer must be that customer (decisions 2.3). */
+/** A `customer_id` in a body whose path names the customer must be that customer (docs/behaviour.md#identifiers). */
 function assertSameCustomer(bodyCustomerId: string | undefined, customerId: string) {
   if (bodyCustomerId !== undefined && bodyCustomerId !== customerId) {
     throw new ApiError('validation_failed', undefined, [
@@ -88,7 +88,7 @@ profileRoutes.post('/profiles', async (c) => {
   return c.json({ customer_id: customerId }, 201)
 })
 
-/** Identify Customer (decisions 7.3): metadata, then one index lookup with the profiles' data. */
+/** Identify Customer (docs/behaviour.md#identify): metadata, then one index lookup with the profiles' data. */
 profileRoutes.get('/profiles', async (c) => {
   const { db, tenant } = c.var
   const limit = c.var.config.listLimit
@@ -197,7 +197,7 @@ profileRoutes.delete('/profiles/:customer_id', async (c) => {
   return c.body(null, 204)
 })
 
-/** Insert Extension Records: merges (decisions 6.4a) and answers what is now stored. */
+/** Insert Extension Records: merges (docs/behaviour.md#extension-writes) and answers what is now stored. */
 profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
@@ -237,7 +237,7 @@ profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
   return c.json(stored)
 })
 
-/** The extension of a by-unique operation: multi-valued with `unique`, else 400 (decisions 6.4b). */
+/** The extension of a by-unique operation: multi-valued with `unique`, else 400 (docs/behaviour.md#extension-writes). */
 function uniqueExtension(
   metadata: TenantMetadata,
   name: string,
@@ -267,7 +267,7 @@ function uniqueValues(unique: string[], body: Record<string, unknown>) {
 
 /**
  * Update or delete the record of a multi-valued profile extension that the body's unique attributes
- * select (decisions 6.4b). To update, the body is the whole new record (defaults and `mandatory`
+ * select (docs/behaviour.md#extension-writes). To update, the body is the whole new record (defaults and `mandatory`
  * apply; the unique values never change); to delete, only the unique attributes matter.
  */
 function byUnique(action: 'update' | 'delete') {

@@ -20,7 +20,7 @@ const ModeBody = v.strictObject({
 
 /**
  * The tenant's server mode, stored in the database so that every instance agrees at once: reads
- * select it in their batch and writes assert it in theirs (decisions 8.2).
+ * select it in their batch and writes assert it in theirs (docs/behaviour.md#server-mode).
  */
 serverRoutes.post('/server/mode', async (c) => {
   const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))

@@ -37,7 +37,7 @@ const EVENT_FIELD_NAMES = Object.keys(eventFields)
 
 export const serviceRoutes = new Hono<AppEnv>()
 
-/** Service lists: every representation flag applies; at most `listLimit` items (decisions 5.11). */
+/** Service lists: every representation flag applies; at most `listLimit` items (docs/behaviour.md#lists). */
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection) {
   const options = parseQuery(ServiceReadQuery, c.req.query())
   const { items, truncated } = await readServices(
@@ -116,7 +116,7 @@ serviceRoutes.post('/services/:id/end', async (c) => {
       ...metadataGuards(tenant, metadata, { requireProduction: true }),
       serviceExists(tenant, id),
       serviceNotCompleted(tenant, id, 'already_completed'),
-      // The trigger services_cascade_completion completes the active states and tasks (decisions 5.8).
+      // The trigger services_cascade_completion completes the active states and tasks (docs/behaviour.md#completion).
       db.update(services).set({ completed }).where(thisService(tenant, id)),
       ...replaceExtensions(db, tenant, 'service', id, extensions),
     ])

@@ -17,7 +17,7 @@ const START_FIELDS = Object.keys(StartTaskBody.entries)
 
 export const taskRoutes = new Hono<AppEnv>()
 
-/** A task may start in a completed state, not in a completed service (decisions 5.7). */
+/** A task may start in a completed state, not in a completed service (docs/behaviour.md#completion). */
 taskRoutes.post('/services/:id/tasks/start', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')

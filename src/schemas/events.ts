@@ -38,7 +38,7 @@ export const StartServiceBody = v.pipe(
 
 export const EndEventBody = v.object(endEventFields)
 
-/** Associate Service: every Service Start Event field but the owner (decisions 5.9). */
+/** Associate Service: every Service Start Event field but the owner (docs/behaviour.md#associate-service). */
 export const AssociateServiceBody = v.object({
   ...eventFields,
   customer_id: v.optional(customerId),

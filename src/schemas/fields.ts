@@ -2,7 +2,7 @@ import * as v from 'valibot'
 import { maxChars, noControlCharacters } from '../lib/text'
 import { normalizeDateTime } from '../lib/time'
 
-/** "long or string" business attribute (decisions 5.2): kept as the JSON type the client sent. */
+/** "long or string" business attribute (docs/behaviour.md#event-fields): kept as the JSON type the client sent. */
 export const longOrString = v.union(
   [v.pipe(v.number(), v.safeInteger()), v.pipe(v.string(), v.nonEmpty(), maxChars(255))],
   'must be an integer or a non-empty string of at most 255 characters',
@@ -31,7 +31,7 @@ export const customerId = v.pipe(
 
 export const contactKey = v.pipe(eventString(128), v.nonEmpty('must not be empty'), noControlCharacters)
 
-/** ISO 8601 with `Z` or an offset, normalised to UTC with milliseconds (decisions 5.4). */
+/** ISO 8601 with `Z` or an offset, normalised to UTC with milliseconds (docs/behaviour.md#event-fields). */
 export const timestamp = v.pipe(
   v.string('must be an ISO 8601 date-time string'),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {

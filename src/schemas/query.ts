@@ -5,7 +5,7 @@ import type { ExtensionValidator } from '../extensions/records'
 import { ApiError } from '../lib/errors'
 import { parseOrThrow } from '../lib/validate'
 
-/** `true`/`false`, case-insensitive; absent is false; anything else is 400 (decisions 5.11). */
+/** `true`/`false`, case-insensitive; absent is false; anything else is 400 (docs/behaviour.md#lists). */
 const flag = v.optional(
   v.pipe(
     v.string(),
@@ -16,7 +16,7 @@ const flag = v.optional(
   'false',
 )
 
-/** Most distinct items a comma list may hold: each becomes a bound SQL variable (decisions 11.11). */
+/** Most distinct items a comma list may hold: each becomes a bound SQL variable (docs/behaviour.md#limits). */
 export const MAX_LIST_ITEMS = 100
 
 /** A comma list (URL-encoded commas arrive decoded); empty and repeated items are ignored. */
@@ -67,7 +67,7 @@ export function parseQuery<S extends v.GenericSchema>(
   return parseOrThrow(schema, query, 'invalid_parameter')
 }
 
-/** A path id: a positive decimal integer (decisions 2.2). */
+/** A path id: a positive decimal integer (docs/behaviour.md#identifiers). */
 export function parseId(value: string | undefined, name: string): number {
   if (value === undefined || !/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
     throw new ApiError('invalid_parameter', `${name} must be a positive integer`, [
@@ -77,7 +77,7 @@ export function parseId(value: string | undefined, name: string): number {
   return Number(value)
 }
 
-/** The validators of the extensions named in `extensions=`; an unregistered one is 400 (decisions 5.11). */
+/** The validators of the extensions named in `extensions=`; an unregistered one is 400 (docs/behaviour.md#lists). */
 export function requestedExtensions(
   metadata: TenantMetadata,
   kind: OwnerKind,

@@ -5,7 +5,7 @@ import { createHarness, type Harness } from '../helpers/harness'
 import { databaseSnapshot, expectRefused } from '../helpers/hostile'
 
 /**
- * Bodies a hostile or careless client sends (decisions 11.11–11.13): each is answered with the
+ * Bodies a hostile or careless client sends (docs/behaviour.md#limits–11.13): each is answered with the
  * envelope and its own 4xx code, the message repeats none of the input, and nothing is written.
  */
 let h: Harness

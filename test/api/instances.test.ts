@@ -105,7 +105,7 @@ describe('two databases in one process', () => {
   })
 })
 
-describe('a cascade raced by another instance (decisions 11.12)', () => {
+describe('a cascade raced by another instance (docs/behaviour.md#event-fields)', () => {
   it('never completes a child before the child started', async () => {
     const one = forTenant(h.api, 'cascade-race')
     const two = forTenant(h.otherInstance(), 'cascade-race')

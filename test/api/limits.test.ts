@@ -5,7 +5,7 @@ import { createHarness, type Harness } from '../helpers/harness'
 import { databaseSnapshot, expectRefused } from '../helpers/hostile'
 
 /**
- * Bounded work per request (decisions 11.11): every limit is reachable and accepted, one past it is
+ * Bounded work per request (docs/behaviour.md#limits): every limit is reachable and accepted, one past it is
  * refused with its own code and nothing written — and a refusal costs no more than the accepted write.
  */
 let h: Harness

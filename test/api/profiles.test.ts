@@ -11,7 +11,7 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-/** A tenant of its own with the fixtures of decisions §10: DOB, and the Phone extension. */
+/** A tenant of its own with the fixtures of docs/behaviour.md#fixtures: DOB, and the Phone extension. */
 async function tenantWithFixtures(name: string) {
   const api = forTenant(h.api, name)
   expect((await api.put('/metadata/profiles', PROFILE_SCHEMA_WITH_DOB)).status).toBe(200)
@@ -47,7 +47,7 @@ async function profileRow(tenant: string, customerId: string) {
   return row
 }
 
-describe('vendor examples E10–E23 (corrected), with the status codes of decisions §3', () => {
+describe('vendor examples E10–E23 (corrected), with the status codes of docs/behaviour.md#success-statuses', () => {
   it('E18–E20: profile extension schemas — create, list, delete', async () => {
     const api = await tenantWithFixtures('e18')
     const address = {
@@ -265,7 +265,7 @@ describe('vendor examples E10–E23 (corrected), with the status codes of decisi
   })
 })
 
-describe('identification keys stay exact on every profile write path (decisions 7.3a)', () => {
+describe('identification keys stay exact on every profile write path (docs/behaviour.md#identify)', () => {
   it('create, PUT, insert records, update/delete by unique, delete profile, new key, removed schema or attribute', async () => {
     const api = await tenantWithFixtures('exact')
     await api.post('/metadata/identification-keys', {

@@ -10,7 +10,7 @@ beforeAll(async () => {
 })
 afterAll(() => h.close())
 
-describe('server mode (decisions 8.2)', () => {
+describe('server mode (docs/behaviour.md#server-mode)', () => {
   it('maintenance answers 503 to every profile, customer and service call of that tenant only, writing nothing', async () => {
     const api = forTenant(h.api, 'maint')
     const calm = forTenant(h.api, 'calm')
@@ -68,7 +68,7 @@ describe('server mode (decisions 8.2)', () => {
       expect(response.body?.code, `${method} ${path}`).toBe('maintenance_mode')
     }
     expect(await databaseSnapshot(h.client)).toBe(before)
-    // Maintenance answers are not server faults (decisions 11.6).
+    // Maintenance answers are not server faults (docs/behaviour.md#server-mode).
     expect((await api.get('/server/status')).body.server_errors).toBe(errorsBefore)
 
     // Metadata and server calls work in both modes.

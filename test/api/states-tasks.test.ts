@@ -161,7 +161,7 @@ describe('the full life of one journey', () => {
   })
 })
 
-describe('decisions §9 representations, literally', () => {
+describe('docs/behaviour.md#representations representations, literally', () => {
   it('service with every flag and extensions; state with tasks; task', async () => {
     const sid = await startService({
       customer_id: '0004Va58A92T0017',
@@ -265,7 +265,7 @@ describe('decisions §9 representations, literally', () => {
   })
 })
 
-describe('vendor examples E1–E9 (corrected), with the status codes of decisions §3', () => {
+describe('vendor examples E1–E9 (corrected), with the status codes of docs/behaviour.md#success-statuses', () => {
   it('E3/E4: update service extensions, single and multi-valued → 204', async () => {
     await h.api.post('/metadata/services/extensions', {
       name: 'score',
@@ -395,7 +395,7 @@ describe('vendor examples E1–E9 (corrected), with the status codes of decision
   })
 })
 
-describe('decisions 5.7 edge cases', () => {
+describe('docs/behaviour.md#completion edge cases', () => {
   it('refuses a state_id, previous_state_id or from.state_id of another service with 400', async () => {
     const mine = await startService()
     const other = await startService()
@@ -468,7 +468,7 @@ describe('decisions 5.7 edge cases', () => {
     )
   })
 
-  it('the cascade never completes a child before it started (decisions 11.12)', async () => {
+  it('the cascade never completes a child before it started (docs/behaviour.md#event-fields)', async () => {
     const sid = await startService()
     await startState(sid, { state_type: 1, timestamp: T(5) })
     await startTask(sid, { task_type: 1, timestamp: T(7) })

@@ -17,7 +17,7 @@ export interface RequestOptions {
 /**
  * A small HTTP client over any fetch function (the app in Node, SELF in workerd). Every error body
  * is checked against the declared error codes, so the suite fails if an undeclared code ever
- * appears (decisions 4.2).
+ * appears (docs/behaviour.md#errors).
  */
 export function apiClient(fetcher: (request: Request) => Response | Promise<Response>) {
   async function send(method: string, path: string, body?: unknown, options: RequestOptions = {}) {

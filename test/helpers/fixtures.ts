@@ -1,4 +1,4 @@
-/** The schemas and body of the seed example (foundation issue; decisions §10). */
+/** The schemas and body of the seed example (foundation issue; docs/behaviour.md#fixtures). */
 export const SATISFACTION = {
   name: 'Satisfaction',
   type: 'multi-valued',
@@ -42,7 +42,7 @@ export const SEED_END_BODY = {
 
 export const x = (n: number, char = 'x') => char.repeat(n)
 
-/** decisions §10: the Phone profile extension of the vendor examples, corrected. */
+/** docs/behaviour.md#fixtures: the Phone profile extension of the vendor examples, corrected. */
 export const PHONE = {
   name: 'Phone',
   type: 'multi-valued',
@@ -57,7 +57,7 @@ export const PHONE = {
   ],
 }
 
-/** The predefined core attributes plus DOB (decisions §10, before E10). */
+/** The predefined core attributes plus DOB (docs/behaviour.md#fixtures, before E10). */
 export const PROFILE_SCHEMA_WITH_DOB = {
   attributes: [
     { name: 'FirstName', type: 'string' },

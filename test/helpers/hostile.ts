@@ -28,7 +28,7 @@ export async function databaseSnapshot(client: {
 
 /**
  * The answer is the envelope with `code`, and neither its message nor its issue messages repeat any
- * of `inputs` (decisions 11.13: `issues[].path` may name a body key).
+ * of `inputs` (docs/behaviour.md#errors: `issues[].path` may name a body key).
  */
 export function expectRefused(response: ApiResponse, code: string, inputs: string[] = []) {
   expect(response.body?.code, response.text).toBe(code)
