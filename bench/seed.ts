@@ -1,6 +1,6 @@
 /** Fills a benchmark database straight through Drizzle batches (not through HTTP): fast and exact. */
 import type { Database } from '../src/db/database'
-import { extensionRecords, services, states } from '../src/db/schema'
+import { extensionRecords, services, states } from '../src/db/tables'
 
 export const TENANT = 'default/'
 const CHUNK = 500

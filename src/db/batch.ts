@@ -1,8 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { ApiError } from '../lib/errors'
+import { ApiError } from '../http/errors'
 import type { Database, GuardCheck, Statement } from './database'
-import { GUARD_CODES, type GuardCode } from './schema'
+import { GUARD_CODES, type GuardCode } from './tables'
 
 /**
  * A precondition inside a write batch: when `violation` holds, an insert into `guard` selects the

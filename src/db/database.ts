@@ -1,8 +1,8 @@
 import type { SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { LibSQLDatabase } from 'drizzle-orm/libsql'
-import type * as schema from './schema'
-import type { GuardCode } from './schema'
+import type * as schema from './tables'
+import type { GuardCode } from './tables'
 
 /** The Drizzle handle every runtime builds over its own libSQL client (node, web). */
 export type Database = LibSQLDatabase<typeof schema>

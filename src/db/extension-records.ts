@@ -1,9 +1,9 @@
 import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import type { ExtensionWrite } from '../extensions/body'
-import type { ExtensionValidator } from '../extensions/records'
+import type { ExtensionWrite } from '../events/event-body'
+import type { ExtensionValidator } from '../extension-schemas/validator'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
-import { extensionRecords, type OwnerKind } from './schema'
+import { extensionRecords, type OwnerKind } from './tables'
 
 /**
  * Statements that replace the whole value of each given extension for one owner (docs/behaviour.md#extension-writes):

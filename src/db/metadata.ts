@@ -1,16 +1,16 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { DEFAULT_LIMITS, type Limits } from '../config'
-import { ExtensionValidator } from '../extensions/records'
-import { ApiError } from '../lib/errors'
+import { ExtensionValidator } from '../extension-schemas/validator'
+import { ApiError } from '../http/errors'
 import {
   type ProfileMetadata,
   profileMetadataFromRows,
   profileMetadataQueries,
-} from '../profiles/profile-metadata'
+} from '../profiles/core-attributes'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
-import { extensionSchemas, type OwnerKind, tenantState } from './schema'
+import { extensionSchemas, type OwnerKind, tenantState } from './tables'
 
 export type ServerMode = 'production' | 'maintenance'
 type SchemaRow = typeof extensionSchemas.$inferSelect

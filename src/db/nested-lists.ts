@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
-import type { EventJson } from './schema'
+import type { EventJson } from './tables'
 
 /**
  * States and tasks nested in a read are capped like top-level lists (docs/behaviour.md#lists): each nested

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { services } from '../../src/db/schema'
-import { ERROR_CODES } from '../../src/lib/errors'
+import { services } from '../../src/db/tables'
+import { ERROR_CODES } from '../../src/http/errors'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'
 

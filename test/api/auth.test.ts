@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { services } from '../../src/db/schema'
+import { services } from '../../src/db/tables'
 import { createHarness, type Harness } from '../helpers/harness'
 
 let h: Harness

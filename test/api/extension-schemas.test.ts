@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords, extensionSchemas, tenantState } from '../../src/db/schema'
+import { extensionRecords, extensionSchemas, tenantState } from '../../src/db/tables'
 import { FEEDBACK, SATISFACTION } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords } from '../../src/db/schema'
+import { extensionRecords } from '../../src/db/tables'
 import { forTenant } from '../helpers/api'
 import { FEEDBACK } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords, keyEntries, profiles, services } from '../../src/db/schema'
+import { extensionRecords, keyEntries, profiles, services } from '../../src/db/tables'
 import { forTenant } from '../helpers/api'
 import { PHONE, PROFILE_SCHEMA_WITH_DOB } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'

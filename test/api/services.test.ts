@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { extensionRecords, services } from '../../src/db/schema'
+import { extensionRecords, services } from '../../src/db/tables'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY, x } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'
 

@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '../../src/lib/errors'
+import { ERROR_CODES } from '../../src/http/errors'
 
 export interface ApiResponse {
   status: number

@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/libsql'
 import { createApp } from '../../src/app'
 import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
 import { applyMigrations, openDatabase } from '../../src/db/node'
-import * as schema from '../../src/db/schema'
+import * as schema from '../../src/db/tables'
 import { type ApiClient, apiClient } from './api'
 import { countingClient } from './counting-client'
 

@@ -8,7 +8,7 @@ import { drizzle } from 'drizzle-orm/libsql/web'
 import { inject } from 'vitest'
 import { createApp } from '../../src/app'
 import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
-import * as schema from '../../src/db/schema'
+import * as schema from '../../src/db/tables'
 import { type ApiClient, apiClient } from './api'
 import { countingClient } from './counting-client'
 

@@ -1,10 +1,10 @@
 import * as v from 'valibot'
 import type { TenantMetadata } from '../db/metadata'
-import type { OwnerKind } from '../db/schema'
-import type { JsonObject } from '../lib/body'
-import { ApiError, type FieldIssue } from '../lib/errors'
-import { toFieldIssues } from '../lib/validate'
-import type { ExtensionValidator, ParsedRecord } from './records'
+import type { OwnerKind } from '../db/tables'
+import type { ExtensionValidator, ParsedRecord } from '../extension-schemas/validator'
+import type { JsonObject } from '../http/body'
+import { ApiError, type FieldIssue } from '../http/errors'
+import { toFieldIssues } from '../http/validate'
 
 /** A whole extension value to write: it replaces the owner's previous value (docs/behaviour.md#extension-writes). */
 export interface ExtensionWrite {

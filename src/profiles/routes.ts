@@ -10,6 +10,20 @@ import {
   type TenantMetadata,
   writeWithMetadata,
 } from '../db/metadata'
+import { extensionRecords, profiles } from '../db/tables'
+import type { AppEnv } from '../env'
+import type { ExtensionWrite } from '../events/event-body'
+import { customerId as customerIdSchema } from '../events/fields'
+import type { ExtensionValidator } from '../extension-schemas/validator'
+import { readJsonObject } from '../http/body'
+import { ApiError } from '../http/errors'
+import { locationFor } from '../http/location'
+import { commaList, parseQuery, requestedExtensions } from '../http/query'
+import { parseOrThrow } from '../http/validate'
+import { generateCustomerId } from '../lib/ids'
+import { chooseKey, identifiedWhere, parseIdentifyQuery } from './identify'
+import { profileJson } from './json'
+import { parseProfileBody } from './requests'
 import {
   deleteProfileStatements,
   insertKeyEntries,
@@ -22,21 +36,7 @@ import {
   recordByKey,
   recordExists,
   thisProfile,
-} from '../db/profiles'
-import { extensionRecords, profiles } from '../db/schema'
-import type { AppEnv } from '../env'
-import type { ExtensionWrite } from '../extensions/body'
-import type { ExtensionValidator } from '../extensions/records'
-import { readJsonObject } from '../lib/body'
-import { ApiError } from '../lib/errors'
-import { generateCustomerId } from '../lib/ids'
-import { locationFor } from '../lib/location'
-import { parseOrThrow } from '../lib/validate'
-import { parseProfileBody } from '../profiles/body'
-import { chooseKey, identifiedWhere, parseIdentifyQuery } from '../profiles/identify'
-import { profileJson } from '../representation'
-import { customerId as customerIdSchema } from '../schemas/fields'
-import { commaList, parseQuery, requestedExtensions } from '../schemas/query'
+} from './statements'
 
 export const profileRoutes = new Hono<AppEnv>()
 

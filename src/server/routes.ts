@@ -2,11 +2,11 @@ import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import pkg from '../../package.json' with { type: 'json' }
-import { tenantState } from '../db/schema'
+import { tenantState } from '../db/tables'
 import type { AppEnv } from '../env'
-import { readJsonObject } from '../lib/body'
-import { locationFor } from '../lib/location'
-import { parseOrThrow } from '../lib/validate'
+import { readJsonObject } from '../http/body'
+import { locationFor } from '../http/location'
+import { parseOrThrow } from '../http/validate'
 
 export const serverRoutes = new Hono<AppEnv>()
 

@@ -1,12 +1,12 @@
 import * as v from 'valibot'
 import type { TenantMetadata } from '../db/metadata'
-import type { ProfileValues } from '../db/schema'
-import type { ExtensionWrite } from '../extensions/body'
-import type { ExtensionValidator } from '../extensions/records'
-import type { JsonObject } from '../lib/body'
-import { ApiError, type FieldIssue } from '../lib/errors'
-import { parseOrThrow, toFieldIssues } from '../lib/validate'
-import { customerId as customerIdSchema } from '../schemas/fields'
+import type { ProfileValues } from '../db/tables'
+import type { ExtensionWrite } from '../events/event-body'
+import { customerId as customerIdSchema } from '../events/fields'
+import type { ExtensionValidator } from '../extension-schemas/validator'
+import type { JsonObject } from '../http/body'
+import { ApiError, type FieldIssue } from '../http/errors'
+import { parseOrThrow, toFieldIssues } from '../http/validate'
 
 export interface ProfileBody {
   customerId?: string

@@ -1,9 +1,9 @@
 import * as v from 'valibot'
-import type { StoredAttribute } from '../db/schema'
-import { isJsonObject } from '../lib/body'
-import { ApiError, type FieldIssue } from '../lib/errors'
-import { toFieldIssues } from '../lib/validate'
-import { attributeValueSchema } from './attributes'
+import type { StoredAttribute } from '../db/tables'
+import { isJsonObject } from '../http/body'
+import { ApiError, type FieldIssue } from '../http/errors'
+import { toFieldIssues } from '../http/validate'
+import { attributeValueSchema } from './attribute-values'
 
 /** What the validator needs of a stored extension schema. */
 export interface ExtensionDefinition {

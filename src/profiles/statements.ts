@@ -1,11 +1,11 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
-import type { ExtensionWrite } from '../extensions/body'
-import type { KeyRow } from '../profiles/profile-metadata'
-import { guard } from './batch'
-import type { Database, Statement } from './database'
-import { deleteOwnerRecords, insertRecords, recordsBounded, replaceExtensions } from './extension-records'
-import { extensionRecords, keyEntries, profiles, services } from './schema'
-import { deleteServiceStatements } from './services'
+import { guard } from '../db/batch'
+import type { Database, Statement } from '../db/database'
+import { deleteOwnerRecords, insertRecords, recordsBounded, replaceExtensions } from '../db/extension-records'
+import { extensionRecords, keyEntries, profiles, services } from '../db/tables'
+import type { ExtensionWrite } from '../events/event-body'
+import { deleteServiceStatements } from '../services/statements'
+import type { KeyRow } from './core-attributes'
 
 export function thisProfile(tenant: string, customerId: string): SQL {
   return and(eq(profiles.tenant, tenant), eq(profiles.customerId, customerId)) as SQL

@@ -1,9 +1,9 @@
 import * as v from 'valibot'
 import type { TenantMetadata } from '../db/metadata'
-import type { OwnerKind } from '../db/schema'
-import type { ExtensionValidator } from '../extensions/records'
-import { ApiError } from '../lib/errors'
-import { parseOrThrow } from '../lib/validate'
+import type { OwnerKind } from '../db/tables'
+import type { ExtensionValidator } from '../extension-schemas/validator'
+import { ApiError } from './errors'
+import { parseOrThrow } from './validate'
 
 /** `true`/`false`, case-insensitive; absent is false; anything else is 400 (docs/behaviour.md#lists). */
 const flag = v.optional(

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm'
 import type * as v from 'valibot'
 import type { Database } from '../db/database'
-import { identificationKeys, profileSchemas, type StoredAttribute } from '../db/schema'
-import { attributeValueSchema } from '../extensions/attributes'
+import { identificationKeys, profileSchemas, type StoredAttribute } from '../db/tables'
+import { attributeValueSchema } from '../extension-schemas/attribute-values'
 
 /** Core attributes a tenant has until it PUTs its own (docs/behaviour.md#profiles). */
 export const PREDEFINED_PROFILE_ATTRIBUTES: StoredAttribute[] = [

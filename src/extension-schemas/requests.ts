@@ -1,10 +1,10 @@
 import * as v from 'valibot'
-import { ATTRIBUTE_TYPES, type OwnerKind, type StoredAttribute } from '../db/schema'
-import { ApiError, type FieldIssue } from '../lib/errors'
+import { ATTRIBUTE_TYPES, type OwnerKind, type StoredAttribute } from '../db/tables'
+import { ApiError, type FieldIssue } from '../http/errors'
+import { parseOrThrow, toFieldIssues } from '../http/validate'
 import { maxChars } from '../lib/text'
-import { parseOrThrow, toFieldIssues } from '../lib/validate'
-import { attributeValueSchema } from './attributes'
-import type { ExtensionDefinition } from './records'
+import { attributeValueSchema } from './attribute-values'
+import type { ExtensionDefinition } from './validator'
 
 export const SCHEMA_NAME = /^[A-Za-z][A-Za-z0-9_]{0,25}$/
 

@@ -4,31 +4,24 @@ import type * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
-import { services } from '../db/schema'
-import {
-  deleteServiceStatements,
-  readServices,
-  type ServiceFilter,
-  type ServiceSelection,
-  serviceExists,
-  serviceNotCompleted,
-  thisService,
-} from '../db/services'
+import { services } from '../db/tables'
 import type { AppEnv } from '../env'
-import { parseEventBody, parseExtensionWrite } from '../extensions/body'
-import { readJsonObject, readJsonValue } from '../lib/body'
-import { ApiError } from '../lib/errors'
-import { nowIso } from '../lib/time'
-import { parseOrThrow } from '../lib/validate'
+import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import {
   AssociateServiceBody,
   EndEventBody,
   eventFields,
   eventJson,
   StartServiceBody,
-} from '../schemas/events'
-import { contactKey, customerId } from '../schemas/fields'
-import { parseId, parseQuery, ServiceReadQuery } from '../schemas/query'
+} from '../events/events'
+import { contactKey, customerId } from '../events/fields'
+import { readJsonObject, readJsonValue } from '../http/body'
+import { ApiError } from '../http/errors'
+import { parseId, parseQuery, ServiceReadQuery } from '../http/query'
+import { parseOrThrow } from '../http/validate'
+import { nowIso } from '../lib/time'
+import { readServices, type ServiceFilter, type ServiceSelection } from './read'
+import { deleteServiceStatements, serviceExists, serviceNotCompleted, thisService } from './statements'
 
 const START_FIELDS = Object.keys(StartServiceBody.pipe[0].entries)
 const END_FIELDS = Object.keys(EndEventBody.entries)

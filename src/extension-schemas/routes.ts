@@ -11,15 +11,15 @@ import {
   type OwnerKind,
   profileSchemas,
   profiles,
-} from '../db/schema'
+} from '../db/tables'
 import type { AppEnv } from '../env'
-import { extensionSchemaJson, parseAttributes, parseExtensionSchema } from '../extensions/definition'
-import type { ExtensionDefinition } from '../extensions/records'
-import { readJsonObject } from '../lib/body'
-import { ApiError } from '../lib/errors'
-import { locationFor } from '../lib/location'
-import { parseOrThrow } from '../lib/validate'
-import { profileMetadataFromRows, profileMetadataQueries } from '../profiles/profile-metadata'
+import { readJsonObject } from '../http/body'
+import { ApiError } from '../http/errors'
+import { locationFor } from '../http/location'
+import { parseOrThrow } from '../http/validate'
+import { profileMetadataFromRows, profileMetadataQueries } from '../profiles/core-attributes'
+import { extensionSchemaJson, parseAttributes, parseExtensionSchema } from './requests'
+import type { ExtensionDefinition } from './validator'
 
 export const metadataRoutes = new Hono<AppEnv>()
 

@@ -3,7 +3,14 @@ import { runBatch } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { replaceExtensions } from '../db/extension-records'
 import { metadataGuards, writeWithMetadata } from '../db/metadata'
-import { serviceExists } from '../db/services'
+import type { AppEnv } from '../env'
+import { parseEventBody, parseExtensionWrite } from '../events/event-body'
+import { EndEventBody, eventJson } from '../events/events'
+import type { Json } from '../events/json'
+import { readJsonObject, readJsonValue } from '../http/body'
+import { parseId } from '../http/query'
+import { nowIso } from '../lib/time'
+import { serviceExists } from '../services/statements'
 import {
   completeState,
   completeTask,
@@ -11,14 +18,7 @@ import {
   stateOfService,
   taskNotCompleted,
   taskOfService,
-} from '../db/states-tasks'
-import type { AppEnv } from '../env'
-import { parseEventBody, parseExtensionWrite } from '../extensions/body'
-import { readJsonObject, readJsonValue } from '../lib/body'
-import { nowIso } from '../lib/time'
-import type { Json } from '../representation'
-import { EndEventBody, eventJson } from '../schemas/events'
-import { parseId } from '../schemas/query'
+} from './statements'
 
 /** What differs between a service's states and its tasks when they are completed or extended. */
 interface Child {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
+import { hasLoneSurrogate } from '../lib/text'
 import { ApiError } from './errors'
-import { hasLoneSurrogate } from './text'
 
 export type JsonObject = Record<string, unknown>
 

@@ -1,60 +1,15 @@
-import { and, desc, eq, inArray, isNull, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import { type Json, serviceJson, stateJson, taskJson } from '../representation'
-import type { ServiceReadOptions } from '../schemas/query'
-import { requestedExtensions } from '../schemas/query'
-import { guard } from './batch'
-import type { Database, Statement } from './database'
-import { deleteOwnerRecords, extensionsByOwner, recordsQuery } from './extension-records'
-import { readWithMetadata } from './metadata'
-import { nestedLists, newestPerList } from './nested-lists'
-import { services, states, tasks } from './schema'
-
-export function thisService(tenant: string, id: number): SQL {
-  return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
-}
-
-/** Guards: the service exists in this tenant (404), and is not completed (409 with `code`). */
-export function serviceExists(tenant: string, id: number): Statement {
-  return guard(
-    'service_not_found',
-    sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)})`,
-  )
-}
-
-export function serviceNotCompleted(
-  tenant: string,
-  id: number,
-  code: 'already_completed' | 'service_completed',
-): Statement {
-  return guard(
-    code,
-    sql`EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)} AND ${services.completed} IS NOT NULL)`,
-  )
-}
-
-/** Deletes a service with its states, tasks and all their extension records. */
-export function deleteServiceStatements(
-  db: Database,
-  tenant: string,
-  serviceIds: number[] | SQLWrapper,
-): Statement[] {
-  const stateIds = db
-    .select({ id: states.id })
-    .from(states)
-    .where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds)))
-  const taskIds = db
-    .select({ id: tasks.id })
-    .from(tasks)
-    .where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds)))
-  return [
-    deleteOwnerRecords(db, tenant, 'task', taskIds),
-    deleteOwnerRecords(db, tenant, 'state', stateIds),
-    deleteOwnerRecords(db, tenant, 'service', serviceIds),
-    db.delete(tasks).where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds))),
-    db.delete(states).where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds))),
-    db.delete(services).where(and(eq(services.tenant, tenant), inArray(services.id, serviceIds))),
-  ]
-}
+import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import type { Database } from '../db/database'
+import { extensionsByOwner, recordsQuery } from '../db/extension-records'
+import { readWithMetadata } from '../db/metadata'
+import { nestedLists, newestPerList } from '../db/nested-lists'
+import { services, states, tasks } from '../db/tables'
+import type { Json } from '../events/json'
+import type { ServiceReadOptions } from '../http/query'
+import { requestedExtensions } from '../http/query'
+import { stateJson, taskJson } from '../states-tasks/json'
+import { serviceJson } from './json'
+import { thisService } from './statements'
 
 export type ServiceFilter = 'all' | 'active' | 'completed'
 

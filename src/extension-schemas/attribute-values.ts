@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import type { StoredAttribute } from '../db/schema'
+import type { StoredAttribute } from '../db/tables'
 import { maxChars, plainDecimal } from '../lib/text'
 import { isIsoDate, normalizeDateTime } from '../lib/time'
 

@@ -1,0 +1,52 @@
+import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { guard } from '../db/batch'
+import type { Database, Statement } from '../db/database'
+import { deleteOwnerRecords } from '../db/extension-records'
+import { services, states, tasks } from '../db/tables'
+
+export function thisService(tenant: string, id: number): SQL {
+  return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
+}
+
+/** Guards: the service exists in this tenant (404), and is not completed (409 with `code`). */
+export function serviceExists(tenant: string, id: number): Statement {
+  return guard(
+    'service_not_found',
+    sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)})`,
+  )
+}
+
+export function serviceNotCompleted(
+  tenant: string,
+  id: number,
+  code: 'already_completed' | 'service_completed',
+): Statement {
+  return guard(
+    code,
+    sql`EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)} AND ${services.completed} IS NOT NULL)`,
+  )
+}
+
+/** Deletes a service with its states, tasks and all their extension records. */
+export function deleteServiceStatements(
+  db: Database,
+  tenant: string,
+  serviceIds: number[] | SQLWrapper,
+): Statement[] {
+  const stateIds = db
+    .select({ id: states.id })
+    .from(states)
+    .where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds)))
+  const taskIds = db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds)))
+  return [
+    deleteOwnerRecords(db, tenant, 'task', taskIds),
+    deleteOwnerRecords(db, tenant, 'state', stateIds),
+    deleteOwnerRecords(db, tenant, 'service', serviceIds),
+    db.delete(tasks).where(and(eq(tasks.tenant, tenant), inArray(tasks.serviceId, serviceIds))),
+    db.delete(states).where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds))),
+    db.delete(services).where(and(eq(services.tenant, tenant), inArray(services.id, serviceIds))),
+  ]
+}

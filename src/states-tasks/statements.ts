@@ -1,0 +1,106 @@
+import { and, eq, type SQL, sql } from 'drizzle-orm'
+import { guard } from '../db/batch'
+import type { Database, Statement } from '../db/database'
+import { metadataGuards, type TenantMetadata } from '../db/metadata'
+import { states, tasks } from '../db/tables'
+import type { Json } from '../events/json'
+import { serviceExists, serviceNotCompleted } from '../services/statements'
+
+function thisState(tenant: string, serviceId: number, stateId: number): SQL {
+  return and(eq(states.tenant, tenant), eq(states.serviceId, serviceId), eq(states.id, stateId)) as SQL
+}
+
+function thisTask(tenant: string, serviceId: number, taskId: number): SQL {
+  return and(eq(tasks.tenant, tenant), eq(tasks.serviceId, serviceId), eq(tasks.id, taskId)) as SQL
+}
+
+/**
+ * Guard: the state is one of this service's states. Addressed in the path, a missing one is 404
+ * `state_not_found`; referenced from a body, it is 400 `invalid_state_reference` (docs/behaviour.md#completion).
+ */
+export function stateOfService(
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  code: 'state_not_found' | 'invalid_state_reference',
+): Statement {
+  return guard(code, sql`NOT EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)})`)
+}
+
+export function stateNotCompleted(
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  code: 'already_completed' | 'state_completed',
+): Statement {
+  return guard(
+    code,
+    sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL)`,
+  )
+}
+
+/**
+ * Preconditions of starting a state or task in a service: metadata still current and production
+ * mode, the service exists (404), the referenced state is one of its states (400), and the service is
+ * not completed (409) — in that order (docs/behaviour.md#errors, #completion).
+ */
+export function startGuards(
+  tenant: string,
+  metadata: TenantMetadata,
+  serviceId: number,
+  stateReference: number | undefined,
+): Statement[] {
+  return [
+    ...metadataGuards(tenant, metadata, { requireProduction: true }),
+    serviceExists(tenant, serviceId),
+    ...(stateReference !== undefined
+      ? [stateOfService(tenant, serviceId, stateReference, 'invalid_state_reference')]
+      : []),
+    serviceNotCompleted(tenant, serviceId, 'service_completed'),
+  ]
+}
+
+export function taskOfService(tenant: string, serviceId: number, taskId: number): Statement {
+  return guard(
+    'task_not_found',
+    sql`NOT EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)})`,
+  )
+}
+
+export function taskNotCompleted(tenant: string, serviceId: number, taskId: number): Statement {
+  return guard(
+    'already_completed',
+    sql`EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)} AND ${tasks.completed} IS NOT NULL)`,
+  )
+}
+
+export function completeState(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  stateId: number,
+  completed: Json,
+) {
+  return db
+    .update(states)
+    .set({ completed: completed as Record<string, string | number> })
+    .where(thisState(tenant, serviceId, stateId))
+}
+
+export function completeTask(
+  db: Database,
+  tenant: string,
+  serviceId: number,
+  taskId: number,
+  completed: Json,
+) {
+  return db
+    .update(tasks)
+    .set({ completed: completed as Record<string, string | number> })
+    .where(thisTask(tenant, serviceId, taskId))
+}
+
+/**
+ * Values a type filter token matches: `7` matches the integer 7 and the string "7"; any other token
+ * matches that string (docs/behaviour.md#event-fields: types keep the JSON type they were sent with).
+ */
