@@ -6,10 +6,11 @@ import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
 import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats } from './env'
-import { metadataRoutes } from './extension-schemas/routes'
+import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { allowedMethodsFinder } from './http/allowed-methods'
 import { ApiError, errorEnvelope } from './http/errors'
 import { tenantOf } from './http/tenant'
+import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
 import { profileRoutes } from './profiles/routes'
 import { serverRoutes } from './server/routes'
@@ -121,7 +122,7 @@ export function createApp({ database, config }: AppOptions) {
     app.route(prefix, serviceRoutes)
     app.route(prefix, stateRoutes)
     app.route(prefix, taskRoutes)
-    app.route(prefix, metadataRoutes)
+    app.route(prefix, extensionSchemaRoutes)
     app.route(prefix, identificationKeyRoutes)
     app.route(prefix, profileRoutes)
     app.route(prefix, serverRoutes)
@@ -136,7 +137,8 @@ export function createApp({ database, config }: AppOptions) {
     return c.json(errorEnvelope(requestInfo(c), error), error.status)
   })
 
-  app.onError((err, c) => {
+  app.onError((thrown, c) => {
+    const err = asApiError(thrown)
     if (err instanceof ApiError) {
       // A client that sent too much may still be sending: close the connection after the answer, so
       // that its next request is never read from the rest of this body (or lost with the socket).

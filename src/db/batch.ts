@@ -1,8 +1,20 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { ApiError } from '../http/errors'
 import type { Database, GuardCheck, Statement } from './database'
 import { GUARD_CODES, type GuardCode } from './tables'
+
+/**
+ * The database refused a request: a guard of its batch failed, or (for reads) the tenant is in
+ * maintenance. The HTTP layer answers it with the error of the same code.
+ */
+export class Refusal extends Error {
+  readonly code: GuardCode
+  constructor(code: GuardCode) {
+    super(`refused: ${code}`)
+    this.name = 'Refusal'
+    this.code = code
+  }
+}
 
 /**
  * A precondition inside a write batch: when `violation` holds, an insert into `guard` selects the
@@ -40,13 +52,13 @@ export function guardCodeOf(error: unknown): GuardCode | undefined {
 }
 
 /**
- * Runs statements as one atomic batch (one round trip); a failed guard becomes its ApiError, with the
- * message given for its code when there is one.
+ * Runs statements as one atomic batch (one round trip); a failed guard becomes a `Refusal` with its
+ * code, and so does a collision in the unique index of identification keys when `keyConflict` names
+ * the code to answer it with (docs/behaviour.md#identify).
  */
 export async function runBatch(
   db: Database,
   statements: Statement[],
-  messages: Partial<Record<GuardCode, string>> = {},
   keyConflict?: 'unique_key_violation' | 'key_values_not_unique',
 ): Promise<unknown[]> {
   if (statements.length === 0) return []
@@ -73,16 +85,41 @@ export async function runBatch(
     return position.map((index) => results[index])
   } catch (error) {
     const code = guardCodeOf(error)
-    if (code) throw new ApiError(code, messages[code])
-    // The partial unique index of unique identification keys (docs/behaviour.md#identify).
+    if (code) throw new Refusal(code)
     if (
       keyConflict &&
       causes(error).some((e) => e.message.includes('UNIQUE constraint failed: key_entries.'))
     ) {
-      throw new ApiError(keyConflict)
+      throw new Refusal(keyConflict)
     }
     throw error
   }
+}
+
+/** The statements of a write by name, in the order they run; a name may stand for several. */
+export type NamedStatements = Record<string, Statement | Statement[] | undefined>
+/** What each named statement answered (rows of a `returning` or a select; the driver's result otherwise). */
+export type NamedResults<P extends NamedStatements> = {
+  [K in keyof P]: P[K] extends BatchItem<'sqlite'> ? Awaited<P[K]> : unknown
+}
+
+/** `runBatch` over named statements, answering each one's result under its name. */
+export async function runNamedBatch<P extends NamedStatements>(
+  db: Database,
+  named: P,
+  keyConflict?: 'unique_key_violation' | 'key_values_not_unique',
+): Promise<NamedResults<P>> {
+  const statements: Statement[] = []
+  const slots: [string, number, boolean][] = []
+  for (const [name, value] of Object.entries(named)) {
+    if (value === undefined) continue
+    slots.push([name, statements.length, Array.isArray(value)])
+    statements.push(...(Array.isArray(value) ? value : [value]))
+  }
+  const results = await runBatch(db, statements, keyConflict)
+  return Object.fromEntries(
+    slots.map(([name, index, many]) => [name, many ? undefined : results[index]]),
+  ) as NamedResults<P>
 }
 
 function causes(error: unknown): Error[] {

@@ -2,13 +2,12 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { DEFAULT_LIMITS, type Limits } from '../config'
 import { ExtensionValidator } from '../extension-schemas/validator'
-import { ApiError } from '../http/errors'
 import {
   type ProfileMetadata,
   profileMetadataFromRows,
   profileMetadataQueries,
 } from '../profiles/core-attributes'
-import { guard } from './batch'
+import { guard, Refusal } from './batch'
 import type { Database, Statement } from './database'
 import { extensionSchemas, type OwnerKind, tenantState } from './tables'
 
@@ -53,9 +52,9 @@ export class TenantMetadata {
     return this.profileMetadata
   }
 
-  /** Throws 503 when the tenant is in maintenance (docs/behaviour.md#server-mode); writes re-check it in their batch. */
-  assertProduction(): void {
-    if (this.mode === 'maintenance') throw new ApiError('maintenance_mode')
+  /** In maintenance, data operations are refused (docs/behaviour.md#server-mode); writes re-check it in their batch. */
+  get inMaintenance(): boolean {
+    return this.mode === 'maintenance'
   }
 }
 
@@ -208,35 +207,16 @@ function cacheOf(db: Database): MetadataCache {
   return cache
 }
 
-/**
- * Runs a write against the tenant's metadata: the cached one first. The write batch asserts the
- * version it validated against, so a stale entry makes nothing happen (`metadata_changed`). Any
- * refusal on cached metadata is retried once on fresh metadata, since the cache may be what was
- * wrong (a schema created or a mode changed by another instance); fresh metadata is retried while
- * schemas keep changing under it.
- */
-export async function writeWithMetadata<T>(
-  db: Database,
-  tenant: string,
-  write: (metadata: TenantMetadata) => Promise<T>,
-): Promise<T> {
-  const cached = cacheOf(db).get(tenant)
-  if (cached) {
-    try {
-      return await write(cached)
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-    }
-  }
-  for (let attempt = 1; ; attempt++) {
-    const metadata = await loadMetadata(db, tenant, ALL_KINDS, { withProfile: true })
-    cacheOf(db).remember(tenant, metadata)
-    try {
-      return await write(metadata)
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === 'metadata_changed') || attempt === 3) throw error
-    }
-  }
+/** The metadata this instance holds for a tenant, if any: only a guess until a batch asserts it. */
+export function cachedMetadata(db: Database, tenant: string): TenantMetadata | undefined {
+  return cacheOf(db).get(tenant)
+}
+
+/** Fresh metadata of every owner kind, kept for the next requests (one round trip). */
+export async function refreshMetadata(db: Database, tenant: string): Promise<TenantMetadata> {
+  const metadata = await loadMetadata(db, tenant, ALL_KINDS, { withProfile: true })
+  cacheOf(db).remember(tenant, metadata)
+  return metadata
 }
 
 type ReadQuery = BatchItem<'sqlite'>
@@ -268,7 +248,7 @@ export async function readWithMetadata<Q extends Record<string, ReadQuery | unde
     const results = await db.batch(keys.map((key) => named[key]) as [ReadQuery, ...ReadQuery[]])
     const rows = Object.fromEntries(keys.map((key, i) => [key, results[i]])) as Record<string, unknown>
     const state = (rows._state as { version: number; mode: ServerMode }[])[0]
-    if ((state?.mode ?? 'production') === 'maintenance') throw new ApiError('maintenance_mode')
+    if ((state?.mode ?? 'production') === 'maintenance') throw new Refusal('maintenance_mode')
     if (cached && cached.version !== (state?.version ?? 0)) continue
     let metadata = cached
     if (!metadata) {

@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { contactKey, customerId, eventString, longOrString, timestamp, unsignedInteger } from './fields'
 
-/** Fields common to every start and end event (reference §1.7), in the order they are emitted. */
+/** Fields common to every start and end event (docs/behaviour.md#event-fields), in the order they are emitted. */
 export const eventFields = {
   timestamp: v.optional(timestamp),
   session_id: v.optional(eventString(32)),

@@ -127,7 +127,7 @@ export function parseAttributes(input: unknown, path = 'attributes'): StoredAttr
   return attributes
 }
 
-/** Validates a Create Extension Schema body for one owner kind (reference §1.4, docs/behaviour.md#extension-schemas–6.5a). */
+/** Validates a Create Extension Schema body for one owner kind (docs/behaviour.md#extension-schemas). */
 export function parseExtensionSchema(
   ownerKind: OwnerKind,
   body: unknown,

@@ -1,17 +1,16 @@
-import { and, eq, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import * as v from 'valibot'
-import { guard, insertedId, runBatch } from '../db/batch'
-import { bumpMetadataVersion, metadataGuards, type TenantMetadata, writeWithMetadata } from '../db/metadata'
-import { extensionSchemas, identificationKeys, keyEntries } from '../db/tables'
+import { runBatch } from '../db/batch'
+import type { TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import { SCHEMA_NAME } from '../extension-schemas/requests'
 import { readJsonObject } from '../http/body'
 import { ApiError, type FieldIssue } from '../http/errors'
 import { locationFor } from '../http/location'
 import { parseOrThrow } from '../http/validate'
+import { writeBatch } from '../http/write'
 import type { KeyRow } from '../profiles/core-attributes'
-import { insertKeyEntries, keyEntriesBounded } from '../profiles/statements'
+import { deleteKey, insertKey, keyQueries } from './statements'
 
 export const identificationKeyRoutes = new Hono<AppEnv>()
 
@@ -83,47 +82,23 @@ function resolveKey(body: v.InferOutput<typeof KeyBody>, metadata: TenantMetadat
   }
 }
 
-function keyNamed(tenant: string, name: string) {
-  return and(eq(identificationKeys.tenant, tenant), eq(identificationKeys.nameKey, name.toLowerCase()))
-}
-
-/** Creates a key and indexes every existing profile in the same batch (docs/behaviour.md#identify). */
+// Create Identification Key: the key and every existing profile's entries, in one batch.
 identificationKeyRoutes.post(BASE, async (c) => {
   const { db, tenant } = c.var
   const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    const key = resolveKey(body, metadata)
-    await runBatch(
+  await writeBatch(c, { data: false, keyConflict: 'key_values_not_unique' }, (metadata) => ({
+    key: insertKey(
       db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: false }),
-        guard(
-          'name_taken',
-          sql`EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, body.name)})`,
-        ),
-        db.insert(identificationKeys).values({
-          tenant,
-          name: body.name,
-          nameKey: body.name.toLowerCase(),
-          ...key,
-        }),
-        keyEntriesBounded(
-          tenant,
-          { id: insertedId('identification_keys'), ...key },
-          metadata.limits.keyEntriesPerProfile,
-        ),
-        insertKeyEntries(db, tenant, { id: insertedId('identification_keys'), ...key }),
-        bumpMetadataVersion(db, tenant),
-      ],
-      { name_taken: 'an identification key already has that name' },
-      'key_values_not_unique',
-    )
-  })
+      tenant,
+      { name: body.name, ...resolveKey(body, metadata) },
+      metadata.limits.keyEntriesPerProfile,
+    ),
+  }))
   c.header('Location', locationFor(c, `${BASE}/${body.name}`))
   return c.json({ name: body.name }, 201)
 })
 
-/** A key as listed: extension attributes are prefixed with the extension's name (reference §1.5). */
+/** A key as listed: extension attributes are prefixed with the extension's name (docs/behaviour.md#identify). */
 function keyJson(key: KeyRow, extensionNames: Map<string, string>) {
   const source = key.source === null ? undefined : (extensionNames.get(key.source) ?? key.source)
   return {
@@ -135,55 +110,23 @@ function keyJson(key: KeyRow, extensionNames: Map<string, string>) {
 }
 
 async function readKeys(c: { var: AppEnv['Variables'] }, name?: string) {
-  const { db, tenant } = c.var
-  const [keys, extensions] = await db.batch([
-    db
-      .select()
-      .from(identificationKeys)
-      .where(name === undefined ? eq(identificationKeys.tenant, tenant) : keyNamed(tenant, name))
-      .orderBy(identificationKeys.id),
-    db
-      .select({ nameKey: extensionSchemas.nameKey, name: extensionSchemas.name })
-      .from(extensionSchemas)
-      .where(and(eq(extensionSchemas.tenant, tenant), eq(extensionSchemas.ownerKind, 'profile'))),
-  ])
+  const [keys, extensions] = await c.var.db.batch(keyQueries(c.var.db, c.var.tenant, name))
   const names = new Map(extensions.map((row) => [row.nameKey, row.name]))
   return keys.map((key) => keyJson(key, names))
 }
 
+// Query Identification Keys
 identificationKeyRoutes.get(BASE, async (c) => c.json(await readKeys(c)))
 
+// Read Identification Key
 identificationKeyRoutes.get(`${BASE}/:name`, async (c) => {
   const [key] = await readKeys(c, c.req.param('name'))
-  if (!key) throw new ApiError('identification_key_not_found', 'no identification key has that name')
+  if (!key) throw new ApiError('identification_key_not_found')
   return c.json(key)
 })
 
+// Delete Identification Key
 identificationKeyRoutes.delete(`${BASE}/:name`, async (c) => {
-  const { db, tenant } = c.var
-  const name = c.req.param('name')
-  await runBatch(
-    db,
-    [
-      guard(
-        'identification_key_not_found',
-        sql`NOT EXISTS (SELECT 1 FROM ${identificationKeys} WHERE ${keyNamed(tenant, name)})`,
-      ),
-      db
-        .delete(keyEntries)
-        .where(
-          and(
-            eq(keyEntries.tenant, tenant),
-            eq(
-              keyEntries.keyId,
-              sql`(SELECT ${identificationKeys.id} FROM ${identificationKeys} WHERE ${keyNamed(tenant, name)})`,
-            ),
-          ),
-        ),
-      db.delete(identificationKeys).where(keyNamed(tenant, name)),
-      bumpMetadataVersion(db, tenant),
-    ],
-    { identification_key_not_found: 'no identification key has that name' },
-  )
+  await runBatch(c.var.db, deleteKey(c.var.db, c.var.tenant, c.req.param('name')))
   return c.body(null, 204)
 })

@@ -89,7 +89,7 @@ function sameAttribute(key: KeyRow, attribute: string, filter: IdentifyFilter): 
   return key.source === null ? filter.attribute === attribute.toLowerCase() : filter.attribute === attribute
 }
 
-/** How many of the key's attributes, from the left, the filters give (reference §2.3 #30). */
+/** How many of the key's attributes, from the left, the filters give (docs/behaviour.md#identify). */
 function coveredPrefix(key: KeyRow, filters: IdentifyFilter[]): IdentifyFilter[] {
   const prefix: IdentifyFilter[] = []
   for (const attribute of key.attributes) {

@@ -2,31 +2,29 @@ import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
 import { extensionsByOwner, recordsQuery, replaceExtensions } from '../db/extension-records'
-import {
-  loadMetadata,
-  metadataGuards,
-  productionGuard,
-  readWithMetadata,
-  type TenantMetadata,
-  writeWithMetadata,
-} from '../db/metadata'
-import { extensionRecords, profiles } from '../db/tables'
+import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
 import { customerId as customerIdSchema } from '../events/fields'
+import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { locationFor } from '../http/location'
 import { commaList, parseQuery, requestedExtensions } from '../http/query'
 import { parseOrThrow } from '../http/validate'
+import { writeBatch, writeBatchWith } from '../http/write'
 import { generateCustomerId } from '../lib/ids'
+import { profileMetadataFromRows, profileMetadataQueries } from './core-attributes'
 import { chooseKey, identifiedWhere, parseIdentifyQuery } from './identify'
 import { profileJson } from './json'
+import { identifyQueries, profileQueries } from './read'
 import { parseProfileBody } from './requests'
 import {
   deleteProfileStatements,
+  deleteRecord,
   insertKeyEntries,
+  insertProfile,
   keyEntriesBounded,
   mergeExtension,
   profileAbsent,
@@ -35,7 +33,9 @@ import {
   rebuildProfileEntries,
   recordByKey,
   recordExists,
-  thisProfile,
+  replaceCoreAttributes,
+  replaceProfileValues,
+  updateRecord,
 } from './statements'
 
 export const profileRoutes = new Hono<AppEnv>()
@@ -53,67 +53,49 @@ function assertSameCustomer(bodyCustomerId: string | undefined, customerId: stri
   }
 }
 
-const withProfile = { withProfile: true }
-
 function extensionNames(writes: ExtensionWrite[]): string[] {
   return writes.map((write) => write.validator.definition.name.toLowerCase())
 }
 
+const dataWrite = { data: true, keyConflict: 'unique_key_violation' } as const
+
+// Create Profile
 profileRoutes.post('/profiles', async (c) => {
   const { db, tenant } = c.var
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const customerId = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { value: customerId } = await writeBatchWith(c, dataWrite, (metadata) => {
     const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
     const customerId = parsed.customerId ?? generateCustomerId()
     const profileId = profileIdOf(tenant, customerId)
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        profileAbsent(tenant, customerId),
-        db.insert(profiles).values({ tenant, customerId, attributes: parsed.values }),
-        ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions, { ownerIsNew: true }),
-        ...metadata.profile.keys.flatMap((key) => [
-          keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
-          insertKeyEntries(db, tenant, key, profileId),
-        ]),
-      ],
-      { customer_exists: 'a profile with this customer_id already exists' },
-      'unique_key_violation',
-    )
-    return customerId
+    const statements = {
+      absent: profileAbsent(tenant, customerId),
+      profile: insertProfile(db, tenant, customerId, parsed.values),
+      extensions: replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions, {
+        ownerIsNew: true,
+      }),
+      keyEntries: metadata.profile.keys.flatMap((key) => [
+        keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
+        insertKeyEntries(db, tenant, key, profileId),
+      ]),
+    }
+    return { statements, value: customerId }
   })
   c.header('Location', locationFor(c, `/profiles/${customerId}`))
   return c.json({ customer_id: customerId }, 201)
 })
 
-/** Identify Customer (docs/behaviour.md#identify): metadata, then one index lookup with the profiles' data. */
+// Identify Customer (docs/behaviour.md#identify): fresh metadata, then one index lookup with the profiles' data.
 profileRoutes.get('/profiles', async (c) => {
   const { db, tenant } = c.var
   const limit = c.var.config.listLimit
-  const metadata = await loadMetadata(db, tenant, ['profile'], withProfile)
-  metadata.assertProduction()
+  const metadata = await loadMetadata(db, tenant, ['profile'], { withProfile: true })
+  if (metadata.inMaintenance) throw new ApiError('maintenance_mode')
   const query = parseIdentifyQuery([...new URL(c.req.url).searchParams], metadata)
   const requested = requestedExtensions(metadata, 'profile', query.extensions)
   const choice = chooseKey(metadata.profile.keys, query.filters, query.id_key)
   const where = identifiedWhere(db, tenant, choice, query.filters)
-  const ids = db
-    .select({ id: profiles.id })
-    .from(profiles)
-    .where(where)
-    .orderBy(profiles.id)
-    .limit(limit + 1)
   const keys = requested.map((validator) => validator.definition.name.toLowerCase())
-  const [rows, records] = await db.batch([
-    db
-      .select()
-      .from(profiles)
-      .where(where)
-      .orderBy(profiles.id)
-      .limit(limit + 1),
-    recordsQuery(db, tenant, 'profile', keys.length ? ids : [], keys),
-  ])
+  const [rows, records] = await db.batch(identifyQueries(db, tenant, where, limit, keys))
   if (rows.length > limit) c.header('X-Result-Truncated', 'true')
   const matches = rows.slice(0, limit)
   const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
@@ -128,64 +110,55 @@ profileRoutes.get('/profiles', async (c) => {
   )
 })
 
+// Read Profile
 profileRoutes.get('/profiles/:customer_id', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const { extensions } = parseQuery(v.object({ extensions: commaList }), c.req.query())
   const keys = extensions.map((name) => name.toLowerCase())
-  const { metadata, rows: read } = await readWithMetadata(db, tenant, {
-    profile: db.select().from(profiles).where(thisProfile(tenant, customerId)),
-    records: keys.length
-      ? recordsQuery(db, tenant, 'profile', profileIdOf(tenant, customerId), keys)
-      : undefined,
-  })
-  const rows = read.profile
-  const records = read.records ?? []
+  const { metadata, rows: read } = await readWithMetadata(
+    db,
+    tenant,
+    profileQueries(db, tenant, customerId, keys),
+  )
   const requested = requestedExtensions(metadata, 'profile', extensions)
-  const [row] = rows
-  if (!row) throw new ApiError('profile_not_found', 'the profile does not exist')
-  const extensionsOf = extensionsByOwner(records, requested)
+  const [row] = read.profile
+  if (!row) throw new ApiError('profile_not_found')
+  const extensionsOf = extensionsByOwner(read.records ?? [], requested)
   return c.json(profileJson(row.customerId, row.attributes, metadata.profile, extensionsOf(row.id)))
 })
 
-/** Full replacement of the core attributes; extensions are replaced only when present (reference #24). */
+// Update Profile: every core attribute is replaced; extensions only when present (docs/behaviour.md#profiles).
 profileRoutes.put('/profiles/:customer_id', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const result = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { value } = await writeBatchWith(c, dataWrite, (metadata) => {
     const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
     assertSameCustomer(parsed.customerId, customerId)
     const profileId = profileIdOf(tenant, customerId)
-    await runBatch(
-      db,
-      [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        profileExists(tenant, customerId),
-        db.update(profiles).set({ attributes: parsed.values }).where(thisProfile(tenant, customerId)),
-        ...replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions),
-        ...rebuildProfileEntries(
-          db,
-          tenant,
-          metadata.profile.keys,
-          profileId,
-          {
-            // Every core attribute is replaced; of the extensions, those in the body.
-            coreAttributes: metadata.profile.attributes.map((core) => core.key),
-            extensions: extensionNames(parsed.extensions),
-          },
-          metadata.limits.keyEntriesPerProfile,
-        ),
-      ],
-      {},
-      'unique_key_violation',
-    )
-    return profileJson(customerId, parsed.values, metadata.profile)
+    const statements = {
+      exists: profileExists(tenant, customerId),
+      profile: replaceProfileValues(db, tenant, customerId, parsed.values),
+      extensions: replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions),
+      keyEntries: rebuildProfileEntries(
+        db,
+        tenant,
+        metadata.profile.keys,
+        profileId,
+        {
+          coreAttributes: metadata.profile.attributes.map((core) => core.key),
+          extensions: extensionNames(parsed.extensions),
+        },
+        metadata.limits.keyEntriesPerProfile,
+      ),
+    }
+    return { statements, value: profileJson(customerId, parsed.values, metadata.profile) }
   })
-  return c.json(result)
+  return c.json(value)
 })
 
+// Delete Profile: with its records, key entries and services (docs/behaviour.md#profiles).
 profileRoutes.delete('/profiles/:customer_id', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
@@ -197,44 +170,36 @@ profileRoutes.delete('/profiles/:customer_id', async (c) => {
   return c.body(null, 204)
 })
 
-/** Insert Extension Records: merges (docs/behaviour.md#extension-writes) and answers what is now stored. */
+// Insert Extension Records: merges (docs/behaviour.md#extension-writes) and answers what is now stored.
 profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
   const { db, tenant } = c.var
   const customerId = pathCustomerId(c)
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stored = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { results, value: written } = await writeBatchWith(c, dataWrite, (metadata) => {
     const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
     assertSameCustomer(parsed.customerId, customerId)
     const profileId = profileIdOf(tenant, customerId)
-    const written = parsed.extensions.map((write) => write.validator)
-    const statements = [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      profileExists(tenant, customerId),
-      ...parsed.extensions.flatMap((write) =>
+    const names = extensionNames(parsed.extensions)
+    const statements = {
+      exists: profileExists(tenant, customerId),
+      merge: parsed.extensions.flatMap((write) =>
         mergeExtension(db, tenant, profileId, write, metadata.limits.recordsPerExtension),
       ),
-      ...rebuildProfileEntries(
+      keyEntries: rebuildProfileEntries(
         db,
         tenant,
         metadata.profile.keys,
         profileId,
-        { coreAttributes: [], extensions: extensionNames(parsed.extensions) },
+        { coreAttributes: [], extensions: names },
         metadata.limits.keyEntriesPerProfile,
       ),
-    ]
-    // Reading the merged result inside the same batch costs no extra round trip.
-    const keys = written.map((validator) => validator.definition.name.toLowerCase())
-    const results = await runBatch(
-      db,
-      [...statements, recordsQuery(db, tenant, 'profile', profileId, keys)],
-      {},
-      'unique_key_violation',
-    )
-    const records = results[statements.length] as Parameters<typeof extensionsByOwner>[0]
-    return extensionsByOwner(records, written)(records[0]?.ownerId ?? -1)
+      // Reading the merged result inside the same batch costs no extra round trip.
+      stored: recordsQuery(db, tenant, 'profile', profileId, names),
+    }
+    return { statements, value: parsed.extensions.map((write) => write.validator) }
   })
-  return c.json(stored)
+  const records = results.stored
+  return c.json(extensionsByOwner(records, written)(records[0]?.ownerId ?? -1))
 })
 
 /** The extension of a by-unique operation: multi-valued with `unique`, else 400 (docs/behaviour.md#extension-writes). */
@@ -266,17 +231,17 @@ function uniqueValues(unique: string[], body: Record<string, unknown>) {
 }
 
 /**
- * Update or delete the record of a multi-valued profile extension that the body's unique attributes
- * select (docs/behaviour.md#extension-writes). To update, the body is the whole new record (defaults and `mandatory`
- * apply; the unique values never change); to delete, only the unique attributes matter.
+ * Update or Delete Record by Unique: the record of a multi-valued profile extension that the body's
+ * unique attributes select (docs/behaviour.md#extension-writes). To update, the body is the whole new
+ * record (defaults and `mandatory` apply; the unique values never change); to delete, only the
+ * unique attributes matter.
  */
 function byUnique(action: 'update' | 'delete') {
   return async (c: Context<AppEnv>) => {
     const { db, tenant } = c.var
     const customerId = pathCustomerId(c)
     const body = await readJsonObject(c, { emptyIsObject: false })
-    await writeWithMetadata(db, tenant, async (metadata) => {
-      metadata.assertProduction()
+    await writeBatch(c, dataWrite, (metadata) => {
       const { validator, unique } = uniqueExtension(metadata, c.req.param('name') ?? '')
       const selection = uniqueValues(unique, body)
       const name = validator.definition.name
@@ -292,31 +257,57 @@ function byUnique(action: 'update' | 'delete') {
         name.toLowerCase(),
         validator.recordKey(parsed.data) as string,
       )
-      await runBatch(
-        db,
-        [
-          ...metadataGuards(tenant, metadata, { requireProduction: true }),
-          profileExists(tenant, customerId),
-          recordExists(where),
-          action === 'update'
-            ? db.update(extensionRecords).set({ data: parsed.data }).where(where)
-            : db.delete(extensionRecords).where(where),
-          ...rebuildProfileEntries(
-            db,
-            tenant,
-            metadata.profile.keys,
-            profileId,
-            { coreAttributes: [], extensions: [name.toLowerCase()] },
-            metadata.limits.keyEntriesPerProfile,
-          ),
-        ],
-        {},
-        'unique_key_violation',
-      )
+      return {
+        guards: [profileExists(tenant, customerId), recordExists(where)],
+        change: action === 'update' ? updateRecord(db, where, parsed.data) : deleteRecord(db, where),
+        keyEntries: rebuildProfileEntries(
+          db,
+          tenant,
+          metadata.profile.keys,
+          profileId,
+          { coreAttributes: [], extensions: [name.toLowerCase()] },
+          metadata.limits.keyEntriesPerProfile,
+        ),
+      }
     })
     return c.body(null, 204)
   }
 }
 
+// Update Record by Unique
 profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', byUnique('update'))
+// Delete Record by Unique
 profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', byUnique('delete'))
+
+// Query Profile Schema: the core profile attributes (docs/behaviour.md#profiles).
+profileRoutes.get('/metadata/profiles', async (c) => {
+  const [schemaRows, keyRows] = await c.var.db.batch(profileMetadataQueries(c.var.db, c.var.tenant))
+  const profile = profileMetadataFromRows(schemaRows, keyRows)
+  return c.json({ attributes: profile.attributes.map((core) => core.attribute) })
+})
+
+const ProfileSchemaBody = v.strictObject({ attributes: v.array(v.unknown(), 'must be an array') })
+
+// Update Profile Schema: replaces the whole list of core attributes (works in both modes).
+profileRoutes.put('/metadata/profiles', async (c) => {
+  const { db, tenant } = c.var
+  const body = parseOrThrow(ProfileSchemaBody, await readJsonObject(c, { emptyIsObject: false }))
+  const attributes = parseAttributes(body.attributes)
+  const reserved = attributes.findIndex((attribute) => attribute.name.toLowerCase() === 'customer_id')
+  if (reserved !== -1) {
+    throw new ApiError('reserved_name', 'customer_id is not a profile attribute', [
+      { path: `attributes[${reserved}].name`, message: 'is reserved' },
+    ])
+  }
+  await writeBatch(c, { data: false }, (metadata) => {
+    if (attributes.some((attribute) => metadata.extension('profile', attribute.name))) {
+      throw new ApiError('reserved_name', 'an attribute name is the name of a profile extension', [
+        { path: 'attributes', message: 'names a profile extension' },
+      ])
+    }
+    const kept = new Set(attributes.map((attribute) => attribute.name.toLowerCase()))
+    const removed = metadata.profile.attributes.map((core) => core.key).filter((key) => !kept.has(key))
+    return { schema: replaceCoreAttributes(db, tenant, attributes, removed) }
+  })
+  return c.json({ attributes })
+})

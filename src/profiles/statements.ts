@@ -2,7 +2,17 @@ import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { guard } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { deleteOwnerRecords, insertRecords, recordsBounded, replaceExtensions } from '../db/extension-records'
-import { extensionRecords, keyEntries, profiles, services } from '../db/tables'
+import { bumpMetadataVersion } from '../db/metadata'
+import {
+  extensionRecords,
+  identificationKeys,
+  keyEntries,
+  type ProfileValues,
+  profileSchemas,
+  profiles,
+  type StoredAttribute,
+  services,
+} from '../db/tables'
 import type { ExtensionWrite } from '../events/event-body'
 import { deleteServiceStatements } from '../services/statements'
 import type { KeyRow } from './core-attributes'
@@ -210,5 +220,69 @@ export function deleteProfileStatements(db: Database, tenant: string, customerId
     deleteOwnerRecords(db, tenant, 'profile', profileId),
     db.delete(keyEntries).where(and(eq(keyEntries.tenant, tenant), eq(keyEntries.profileId, profileId))),
     db.delete(profiles).where(thisProfile(tenant, customerId)),
+  ]
+}
+
+/** Create Profile: the profile row (its extensions and key entries follow in the same batch). */
+export function insertProfile(
+  db: Database,
+  tenant: string,
+  customerId: string,
+  values: ProfileValues,
+): Statement {
+  return db.insert(profiles).values({ tenant, customerId, attributes: values })
+}
+
+/** Update Profile: every core attribute is replaced. */
+export function replaceProfileValues(
+  db: Database,
+  tenant: string,
+  customerId: string,
+  values: ProfileValues,
+): Statement {
+  return db.update(profiles).set({ attributes: values }).where(thisProfile(tenant, customerId))
+}
+
+/** Update Record by Unique: the selected record's attributes become `data`. */
+export function updateRecord(db: Database, where: SQL, data: Record<string, unknown>): Statement {
+  return db.update(extensionRecords).set({ data }).where(where)
+}
+
+/** Delete Record by Unique. */
+export function deleteRecord(db: Database, where: SQL): Statement {
+  return db.delete(extensionRecords).where(where)
+}
+
+/**
+ * Update Profile Schema: the core attribute list becomes `attributes`. Removing an attribute that an
+ * identification key uses is refused; the stored values of removed attributes are deleted.
+ */
+export function replaceCoreAttributes(
+  db: Database,
+  tenant: string,
+  attributes: StoredAttribute[],
+  removedKeys: string[],
+): Statement[] {
+  const removal: Statement[] = removedKeys.length
+    ? [
+        guard(
+          'attribute_in_use',
+          sql`EXISTS (SELECT 1 FROM ${identificationKeys} k, json_each(k.attributes) a WHERE k.tenant = ${tenant} AND k.source IS NULL AND lower(a.value) IN ${removedKeys})`,
+        ),
+        db
+          .update(profiles)
+          .set({
+            attributes: sql`(SELECT json_group_object(key, json(value)) FROM json_each(${profiles.attributes}) WHERE key NOT IN ${removedKeys})`,
+          })
+          .where(eq(profiles.tenant, tenant)),
+      ]
+    : []
+  return [
+    ...removal,
+    db
+      .insert(profileSchemas)
+      .values({ tenant, attributes })
+      .onConflictDoUpdate({ target: profileSchemas.tenant, set: { attributes } }),
+    bumpMetadataVersion(db, tenant),
   ]
 }

@@ -1,12 +1,11 @@
-import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import pkg from '../../package.json' with { type: 'json' }
-import { tenantState } from '../db/tables'
 import type { AppEnv } from '../env'
 import { readJsonObject } from '../http/body'
 import { locationFor } from '../http/location'
 import { parseOrThrow } from '../http/validate'
+import { modeQuery, setMode } from './statements'
 
 export const serverRoutes = new Hono<AppEnv>()
 
@@ -22,22 +21,17 @@ const ModeBody = v.strictObject({
  * The tenant's server mode, stored in the database so that every instance agrees at once: reads
  * select it in their batch and writes assert it in theirs (docs/behaviour.md#server-mode).
  */
+// Set Server Mode
 serverRoutes.post('/server/mode', async (c) => {
   const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
-  await c.var.db
-    .insert(tenantState)
-    .values({ tenant: c.var.tenant, mode })
-    .onConflictDoUpdate({ target: tenantState.tenant, set: { mode } })
+  await setMode(c.var.db, c.var.tenant, mode)
   c.header('Location', locationFor(c, '/server/status'))
   return c.json({ 'server changed': mode })
 })
 
-/** Version, mode, times and this instance's counters (reset when the instance restarts). */
+// Query Server Status: version, mode, times and this instance's counters (reset when it restarts).
 serverRoutes.get('/server/status', async (c) => {
-  const [state] = await c.var.db
-    .select({ mode: tenantState.mode })
-    .from(tenantState)
-    .where(eq(tenantState.tenant, c.var.tenant))
+  const [state] = await modeQuery(c.var.db, c.var.tenant)
   const { stats } = c.var
   return c.json({
     version: pkg.version,

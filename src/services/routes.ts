@@ -1,10 +1,8 @@
-import { sql } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import type * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
-import { metadataGuards, productionGuard, writeWithMetadata } from '../db/metadata'
-import { services } from '../db/tables'
+import { productionGuard } from '../db/metadata'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import {
@@ -19,9 +17,17 @@ import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
 import { parseId, parseQuery, ServiceReadQuery } from '../http/query'
 import { parseOrThrow } from '../http/validate'
+import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { readServices, type ServiceFilter, type ServiceSelection } from './read'
-import { deleteServiceStatements, serviceExists, serviceNotCompleted, thisService } from './statements'
+import {
+  associateService,
+  completeService,
+  deleteServiceStatements,
+  insertService,
+  serviceExists,
+  serviceNotCompleted,
+} from './statements'
 
 const START_FIELDS = Object.keys(StartServiceBody.pipe[0].entries)
 const END_FIELDS = Object.keys(EndEventBody.entries)
@@ -70,60 +76,52 @@ for (const [suffix, filter] of [
   )
 }
 
+// Start Service
 serviceRoutes.post('/services/start', async (c) => {
   const { db, tenant } = c.var
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const serviceId = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
-    const guards = metadataGuards(tenant, metadata, { requireProduction: true })
-    const results = await runBatch(db, [
-      ...guards,
-      db
-        .insert(services)
-        .values({
-          tenant,
-          customerId: fields.customer_id ?? null,
-          contactKey: fields.contact_key ?? null,
-          serviceType: fields.service_type,
-          estDuration: fields.est_duration ?? null,
-          started: eventJson(fields, nowIso()),
-        })
-        .returning({ id: services.id }),
-      ...replaceExtensions(db, tenant, 'service', insertedId('services'), extensions, { ownerIsNew: true }),
-    ])
-    return (results[guards.length] as { id: number }[])[0].id
+    return {
+      service: insertService(db, tenant, {
+        customerId: fields.customer_id,
+        contactKey: fields.contact_key,
+        serviceType: fields.service_type,
+        estDuration: fields.est_duration,
+        started: eventJson(fields, nowIso()),
+      }),
+      extensions: replaceExtensions(db, tenant, 'service', insertedId('services'), extensions, {
+        ownerIsNew: true,
+      }),
+    }
   })
-  return c.json({ service_id: serviceId })
+  return c.json({ service_id: results.service[0].id })
 })
 
+// Complete Service
 serviceRoutes.post('/services/:id/end', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
-    const completed = eventJson(fields, nowIso())
-    await runBatch(db, [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, id),
-      serviceNotCompleted(tenant, id, 'already_completed'),
-      // The trigger services_cascade_completion completes the active states and tasks (docs/behaviour.md#completion).
-      db.update(services).set({ completed }).where(thisService(tenant, id)),
-      ...replaceExtensions(db, tenant, 'service', id, extensions),
-    ])
+    return {
+      exists: serviceExists(tenant, id),
+      notCompleted: serviceNotCompleted(tenant, id, 'already_completed'),
+      complete: completeService(db, tenant, id, eventJson(fields, nowIso())),
+      extensions: replaceExtensions(db, tenant, 'service', id, extensions),
+    }
   })
   return c.body(null, 204)
 })
 
+// Associate Service
 serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
   const { db, tenant } = c.var
   const customer = pathParam(customerId, c.req.param('customer_id'), 'customer_id')
   const id = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(
       body,
       ASSOCIATE_FIELDS,
@@ -136,29 +134,22 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
         { path: 'customer_id', message: 'must equal the customer id of the path' },
       ])
     }
-    // Only the event fields the body names change; the others of `started` stay (json_patch merges).
-    const startedPatch = eventJson(fields)
     const hasEventFields = EVENT_FIELD_NAMES.some((name) => name in fields)
-    await runBatch(db, [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, id),
-      db
-        .update(services)
-        .set({
-          customerId: customer,
-          ...(fields.service_type !== undefined ? { serviceType: fields.service_type } : {}),
-          ...(fields.est_duration !== undefined ? { estDuration: fields.est_duration } : {}),
-          ...(hasEventFields
-            ? { started: sql`json_patch(${services.started}, ${JSON.stringify(startedPatch)})` }
-            : {}),
-        })
-        .where(thisService(tenant, id)),
-      ...replaceExtensions(db, tenant, 'service', id, extensions),
-    ])
+    return {
+      exists: serviceExists(tenant, id),
+      associate: associateService(db, tenant, id, {
+        customerId: customer,
+        serviceType: fields.service_type,
+        estDuration: fields.est_duration,
+        startedPatch: hasEventFields ? eventJson(fields) : undefined,
+      }),
+      extensions: replaceExtensions(db, tenant, 'service', id, extensions),
+    }
   })
   return c.body(null, 204)
 })
 
+// Read Service
 serviceRoutes.get('/services/:id', async (c) => {
   const id = parseId(c.req.param('id'), 'service_id')
   const options = parseQuery(ServiceReadQuery, c.req.query())
@@ -175,22 +166,21 @@ serviceRoutes.get('/services/:id', async (c) => {
   return c.json(items[0])
 })
 
+// Update Service Extension
 serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')
   const value = await readJsonValue(c)
-  await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
-    const write = parseExtensionWrite(metadata, 'service', c.req.param('name'), value)
-    await runBatch(db, [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, id),
-      ...replaceExtensions(db, tenant, 'service', id, [write]),
-    ])
-  })
+  await writeBatch(c, { data: true }, (metadata) => ({
+    exists: serviceExists(tenant, id),
+    extensions: replaceExtensions(db, tenant, 'service', id, [
+      parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
+    ]),
+  }))
   return c.body(null, 204)
 })
 
+// Delete Service
 serviceRoutes.delete('/services/:id', async (c) => {
   const { db, tenant } = c.var
   const id = parseId(c.req.param('id'), 'service_id')

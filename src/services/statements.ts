@@ -2,7 +2,7 @@ import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import { guard } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { deleteOwnerRecords } from '../db/extension-records'
-import { services, states, tasks } from '../db/tables'
+import { type EventJson, type LongOrString, services, states, tasks } from '../db/tables'
 
 export function thisService(tenant: string, id: number): SQL {
   return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
@@ -49,4 +49,60 @@ export function deleteServiceStatements(
     db.delete(states).where(and(eq(states.tenant, tenant), inArray(states.serviceId, serviceIds))),
     db.delete(services).where(and(eq(services.tenant, tenant), inArray(services.id, serviceIds))),
   ]
+}
+
+/** Start Service: the new service; `insertedId('services')` names it later in the same batch. */
+export function insertService(
+  db: Database,
+  tenant: string,
+  service: {
+    customerId?: string
+    contactKey?: string
+    serviceType: LongOrString
+    estDuration?: number
+    started: EventJson
+  },
+) {
+  return db
+    .insert(services)
+    .values({
+      tenant,
+      customerId: service.customerId ?? null,
+      contactKey: service.contactKey ?? null,
+      serviceType: service.serviceType,
+      estDuration: service.estDuration ?? null,
+      started: service.started,
+    })
+    .returning({ id: services.id })
+}
+
+/**
+ * Complete Service. The trigger `services_cascade_completion` (drizzle/0003) completes the service's
+ * active states and tasks inside this very UPDATE (docs/behaviour.md#completion).
+ */
+export function completeService(db: Database, tenant: string, id: number, completed: EventJson): Statement {
+  return db.update(services).set({ completed }).where(thisService(tenant, id))
+}
+
+/**
+ * Associate Service: the service moves to `customerId`; the given type and duration replace the
+ * stored ones, and the given event fields are merged into `started` (json_patch keeps the others).
+ */
+export function associateService(
+  db: Database,
+  tenant: string,
+  id: number,
+  change: { customerId: string; serviceType?: LongOrString; estDuration?: number; startedPatch?: EventJson },
+): Statement {
+  return db
+    .update(services)
+    .set({
+      customerId: change.customerId,
+      ...(change.serviceType !== undefined ? { serviceType: change.serviceType } : {}),
+      ...(change.estDuration !== undefined ? { estDuration: change.estDuration } : {}),
+      ...(change.startedPatch
+        ? { started: sql`json_patch(${services.started}, ${JSON.stringify(change.startedPatch)})` }
+        : {}),
+    })
+    .where(thisService(tenant, id))
 }

@@ -1,14 +1,13 @@
 import type { Context } from 'hono'
-import { runBatch } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { replaceExtensions } from '../db/extension-records'
-import { metadataGuards, writeWithMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
 import type { Json } from '../events/json'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { parseId } from '../http/query'
+import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { serviceExists } from '../services/statements'
 import {
@@ -29,6 +28,8 @@ interface Child {
   notCompleted(tenant: string, serviceId: number, id: number): Statement
   complete(db: Database, tenant: string, serviceId: number, id: number, completed: Json): Statement
 }
+
+const END_FIELDS = Object.keys(EndEventBody.entries)
 
 export const STATE: Child = {
   kind: 'state',
@@ -51,45 +52,46 @@ function ids(c: Context<AppEnv>, child: Child) {
   }
 }
 
-/** `POST /services/{id}/{states|tasks}/{child_id}/end` → 204 (a state's tasks stay active: 5.8). */
+/** Complete State / Complete Task → 204 (a state's tasks stay active: docs/behaviour.md#completion). */
 export function completeChild(child: Child) {
   return async (c: Context<AppEnv>) => {
     const { db, tenant } = c.var
     const { serviceId, id } = ids(c, child)
     const body = await readJsonObject(c, { emptyIsObject: true })
-    await writeWithMetadata(db, tenant, async (metadata) => {
-      metadata.assertProduction()
-      const fields = Object.keys(EndEventBody.entries)
-      const { fields: event, extensions } = parseEventBody(body, fields, EndEventBody, metadata, child.kind)
-      await runBatch(db, [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        child.exists(tenant, serviceId, id),
-        child.notCompleted(tenant, serviceId, id),
-        child.complete(db, tenant, serviceId, id, eventJson(event, nowIso())),
-        ...replaceExtensions(db, tenant, child.kind, id, extensions),
-      ])
+    await writeBatch(c, { data: true }, (metadata) => {
+      const { fields: event, extensions } = parseEventBody(
+        body,
+        END_FIELDS,
+        EndEventBody,
+        metadata,
+        child.kind,
+      )
+      return {
+        guards: [
+          serviceExists(tenant, serviceId),
+          child.exists(tenant, serviceId, id),
+          child.notCompleted(tenant, serviceId, id),
+        ],
+        complete: child.complete(db, tenant, serviceId, id, eventJson(event, nowIso())),
+        extensions: replaceExtensions(db, tenant, child.kind, id, extensions),
+      }
     })
     return c.body(null, 204)
   }
 }
 
-/** `PUT /services/{id}/{states|tasks}/{child_id}/extensions/{name}` → 204, also when completed. */
+/** Update State Extension / Update Task Extension → 204, also when completed. */
 export function putChildExtension(child: Child) {
   return async (c: Context<AppEnv>) => {
     const { db, tenant } = c.var
     const { serviceId, id } = ids(c, child)
     const value = await readJsonValue(c)
-    await writeWithMetadata(db, tenant, async (metadata) => {
-      metadata.assertProduction()
-      const write = parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value)
-      await runBatch(db, [
-        ...metadataGuards(tenant, metadata, { requireProduction: true }),
-        serviceExists(tenant, serviceId),
-        child.exists(tenant, serviceId, id),
-        ...replaceExtensions(db, tenant, child.kind, id, [write]),
-      ])
-    })
+    await writeBatch(c, { data: true }, (metadata) => ({
+      guards: [serviceExists(tenant, serviceId), child.exists(tenant, serviceId, id)],
+      extensions: replaceExtensions(db, tenant, child.kind, id, [
+        parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
+      ]),
+    }))
     return c.body(null, 204)
   }
 }

@@ -1,101 +1,91 @@
 import { Hono } from 'hono'
-import { insertedId, runBatch } from '../db/batch'
+import { insertedId } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
-import { metadataGuards, writeWithMetadata } from '../db/metadata'
-import { states } from '../db/tables'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { parseId, parseQuery, StateReadQuery } from '../http/query'
+import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { serviceExists, serviceNotCompleted } from '../services/statements'
 import { completeChild, putChildExtension, STATE } from './child-handlers'
 import { readStates } from './read'
-import { completeState, startGuards, stateNotCompleted, stateOfService } from './statements'
+import { completeState, insertState, startGuards, stateNotCompleted, stateOfService } from './statements'
 
 const START_FIELDS = Object.keys(StartStateBody.entries)
 const TRANSITION_FIELDS = Object.keys(TransitionBody.entries)
 
 export const stateRoutes = new Hono<AppEnv>()
 
+// Start State
 stateRoutes.post('/services/:id/states/start', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stateId = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
-    const guards = startGuards(tenant, metadata, serviceId, fields.previous_state_id)
-    const results = await runBatch(db, [
-      ...guards,
-      db
-        .insert(states)
-        .values({
-          tenant,
-          serviceId,
-          stateType: fields.state_type,
-          previousStateId: fields.previous_state_id ?? null,
-          estDuration: fields.est_duration ?? null,
-          started: eventJson(fields, nowIso()),
-        })
-        .returning({ id: states.id }),
-      ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
-    ])
-    return (results[guards.length] as { id: number }[])[0].id
+    return {
+      guards: startGuards(tenant, serviceId, fields.previous_state_id),
+      state: insertState(db, tenant, {
+        serviceId,
+        stateType: fields.state_type,
+        previousStateId: fields.previous_state_id,
+        estDuration: fields.est_duration,
+        started: eventJson(fields, nowIso()),
+      }),
+      extensions: replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, {
+        ownerIsNew: true,
+      }),
+    }
   })
-  return c.json({ state_id: stateId })
+  return c.json({ state_id: results.state[0].id })
 })
 
-/** Completes `from` and starts a state of `to.state_type` after it, in one atomic write. */
+// Perform State Transition: completes `from` and starts a state of `to.state_type` after it, atomically.
 stateRoutes.post('/services/:id/states/transition', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const stateId = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, TRANSITION_FIELDS, TransitionBody, metadata, 'state')
     const { from, to } = fields
-    const timestamp = fields.timestamp ?? nowIso()
     // The common fields apply to both events; disposition belongs to the completed state only.
-    const common = eventJson({ ...fields, timestamp })
-    const guards = [
-      ...metadataGuards(tenant, metadata, { requireProduction: true }),
-      serviceExists(tenant, serviceId),
-      stateOfService(tenant, serviceId, from.state_id, 'invalid_state_reference'),
-      serviceNotCompleted(tenant, serviceId, 'service_completed'),
-      stateNotCompleted(tenant, serviceId, from.state_id, 'state_completed'),
-    ]
-    const results = await runBatch(db, [
-      ...guards,
-      completeState(
+    const common = eventJson({ ...fields, timestamp: fields.timestamp ?? nowIso() })
+    return {
+      guards: [
+        serviceExists(tenant, serviceId),
+        stateOfService(tenant, serviceId, from.state_id, 'invalid_state_reference'),
+        serviceNotCompleted(tenant, serviceId, 'service_completed'),
+        stateNotCompleted(tenant, serviceId, from.state_id, 'state_completed'),
+      ],
+      complete: completeState(
         db,
         tenant,
         serviceId,
         from.state_id,
         eventJson({ ...common, disposition: from.disposition, disposition_desc: from.disposition_desc }),
       ),
-      db
-        .insert(states)
-        .values({
-          tenant,
-          serviceId,
-          stateType: to.state_type,
-          previousStateId: from.state_id,
-          estDuration: to.est_duration ?? null,
-          started: common,
-        })
-        .returning({ id: states.id }),
-      ...replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, { ownerIsNew: true }),
-    ])
-    return (results[guards.length + 1] as { id: number }[])[0].id
+      state: insertState(db, tenant, {
+        serviceId,
+        stateType: to.state_type,
+        previousStateId: from.state_id,
+        estDuration: to.est_duration,
+        started: common,
+      }),
+      extensions: replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, {
+        ownerIsNew: true,
+      }),
+    }
   })
-  return c.json({ state_id: stateId })
+  return c.json({ state_id: results.state[0].id })
 })
 
+// Complete State
 stateRoutes.post('/services/:id/states/:state_id/end', completeChild(STATE))
 
+// Update State Extension
 stateRoutes.put('/services/:id/states/:state_id/extensions/:name', putChildExtension(STATE))
 
 for (const [suffix, filter] of [

@@ -1,8 +1,7 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { guard } from '../db/batch'
 import type { Database, Statement } from '../db/database'
-import { metadataGuards, type TenantMetadata } from '../db/metadata'
-import { states, tasks } from '../db/tables'
+import { type EventJson, type LongOrString, states, tasks } from '../db/tables'
 import type { Json } from '../events/json'
 import { serviceExists, serviceNotCompleted } from '../services/statements'
 
@@ -40,24 +39,72 @@ export function stateNotCompleted(
 }
 
 /**
- * Preconditions of starting a state or task in a service: metadata still current and production
- * mode, the service exists (404), the referenced state is one of its states (400), and the service is
- * not completed (409) — in that order (docs/behaviour.md#errors, #completion).
+ * Preconditions of starting a state or task in a service: the service exists (404), the referenced
+ * state is one of its states (400), and the service is not completed (409) — in that order
+ * (docs/behaviour.md#errors, #completion).
  */
 export function startGuards(
   tenant: string,
-  metadata: TenantMetadata,
   serviceId: number,
   stateReference: number | undefined,
 ): Statement[] {
   return [
-    ...metadataGuards(tenant, metadata, { requireProduction: true }),
     serviceExists(tenant, serviceId),
     ...(stateReference !== undefined
       ? [stateOfService(tenant, serviceId, stateReference, 'invalid_state_reference')]
       : []),
     serviceNotCompleted(tenant, serviceId, 'service_completed'),
   ]
+}
+
+/** Start State, and the new state of a transition; `insertedId('states')` names it later in the batch. */
+export function insertState(
+  db: Database,
+  tenant: string,
+  state: {
+    serviceId: number
+    stateType: LongOrString
+    previousStateId?: number
+    estDuration?: number
+    started: EventJson
+  },
+) {
+  return db
+    .insert(states)
+    .values({
+      tenant,
+      serviceId: state.serviceId,
+      stateType: state.stateType,
+      previousStateId: state.previousStateId ?? null,
+      estDuration: state.estDuration ?? null,
+      started: state.started,
+    })
+    .returning({ id: states.id })
+}
+
+/** Start Task; `insertedId('tasks')` names it later in the batch. */
+export function insertTask(
+  db: Database,
+  tenant: string,
+  task: {
+    serviceId: number
+    stateId?: number
+    taskType: LongOrString
+    estDuration?: number
+    started: EventJson
+  },
+) {
+  return db
+    .insert(tasks)
+    .values({
+      tenant,
+      serviceId: task.serviceId,
+      stateId: task.stateId ?? null,
+      taskType: task.taskType,
+      estDuration: task.estDuration ?? null,
+      started: task.started,
+    })
+    .returning({ id: tasks.id })
 }
 
 export function taskOfService(tenant: string, serviceId: number, taskId: number): Statement {

@@ -1,54 +1,50 @@
 import { Hono } from 'hono'
-import { insertedId, runBatch } from '../db/batch'
+import { insertedId } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
-import { writeWithMetadata } from '../db/metadata'
-import { tasks } from '../db/tables'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { parseId, parseQuery, TaskReadQuery } from '../http/query'
+import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { completeChild, putChildExtension, TASK } from './child-handlers'
 import { readTasks } from './read'
-import { startGuards } from './statements'
+import { insertTask, startGuards } from './statements'
 
 const START_FIELDS = Object.keys(StartTaskBody.entries)
 
 export const taskRoutes = new Hono<AppEnv>()
 
-/** A task may start in a completed state, not in a completed service (docs/behaviour.md#completion). */
+// Start Task: a task may start in a completed state, not in a completed service (docs/behaviour.md#completion).
 taskRoutes.post('/services/:id/tasks/start', async (c) => {
   const { db, tenant } = c.var
   const serviceId = parseId(c.req.param('id'), 'service_id')
   const body = await readJsonObject(c, { emptyIsObject: true })
-  const taskId = await writeWithMetadata(db, tenant, async (metadata) => {
-    metadata.assertProduction()
+  const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
-    const guards = startGuards(tenant, metadata, serviceId, fields.state_id)
-    const results = await runBatch(db, [
-      ...guards,
-      db
-        .insert(tasks)
-        .values({
-          tenant,
-          serviceId,
-          stateId: fields.state_id ?? null,
-          taskType: fields.task_type,
-          estDuration: fields.est_duration ?? null,
-          started: eventJson(fields, nowIso()),
-        })
-        .returning({ id: tasks.id }),
-      ...replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, { ownerIsNew: true }),
-    ])
-    return (results[guards.length] as { id: number }[])[0].id
+    return {
+      guards: startGuards(tenant, serviceId, fields.state_id),
+      task: insertTask(db, tenant, {
+        serviceId,
+        stateId: fields.state_id,
+        taskType: fields.task_type,
+        estDuration: fields.est_duration,
+        started: eventJson(fields, nowIso()),
+      }),
+      extensions: replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, {
+        ownerIsNew: true,
+      }),
+    }
   })
-  return c.json({ task_id: taskId })
+  return c.json({ task_id: results.task[0].id })
 })
 
+// Complete Task
 taskRoutes.post('/services/:id/tasks/:task_id/end', completeChild(TASK))
 
+// Update Task Extension
 taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', putChildExtension(TASK))
 
 for (const [suffix, filter] of [
