@@ -180,3 +180,4 @@ export function extensionSchemaJson(definition: ExtensionDefinition) {
     ...(definition.unique ? { unique: definition.unique } : {}),
   }
 }
+export type { OwnerKind } from '../db/tables'

@@ -31,6 +31,7 @@ describe('branch slugs', () => {
     '123-fix',
     '___',
     '-',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion is what this name smuggles in
     'a";echo${IFS}pwned;#',
     'x'.repeat(300),
     `${'x'.repeat(300)}y`,
