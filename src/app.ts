@@ -1,14 +1,16 @@
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { methodNotAllowed } from 'hono/method-not-allowed'
+import { requestId } from 'hono/request-id'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
 import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats } from './env'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
-import { allowedMethodsFinder } from './http/allowed-methods'
-import { ApiError, errorEnvelope } from './http/errors'
+import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
 import { tenantOf } from './http/tenant'
 import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
@@ -39,8 +41,6 @@ export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 /** What a 503 `database_unavailable` suggests to wait before retrying. */
 const RETRY_AFTER_SECONDS = 1
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
 /** The API, identical on every runtime; the entry decides which database it talks to. */
 export function createApp({ database, config }: AppOptions) {
   // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
@@ -65,12 +65,11 @@ export function createApp({ database, config }: AppOptions) {
     else if (c.res.status >= 400 && c.res.status < 500) stats.clientErrors++
   })
 
+  // A sane X-Request-Id is echoed, anything else replaced by a new id.
+  app.use(requestId({ limitLength: 128 }))
+
   app.use(async (c, next) => {
-    const given = c.req.header('X-Request-Id')
-    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
-    c.set('requestId', requestId)
     c.set('config', config)
-    c.header('X-Request-Id', requestId)
     const { db, release } = database()
     attachMetadataCache(db, metadataCache)
     c.set('db', db)
@@ -117,6 +116,17 @@ export function createApp({ database, config }: AppOptions) {
     }),
   )
 
+  // A known path with another method: 405 with `Allow` from the registered routes (docs/behaviour.md#surface).
+  app.use(
+    methodNotAllowed({
+      app: app as unknown as Hono,
+      onMethodNotAllowed: (c, methods) => {
+        c.header('Allow', [...methods].sort().join(', '))
+        return c.json(errorEnvelope(requestInfo(c), new ApiError('method_not_allowed')), 405)
+      },
+    }),
+  )
+
   for (const prefix of PATH_PREFIXES) {
     // Services first: `/services/anonymous/…` must win over `/services/:id/…`.
     app.route(prefix, serviceRoutes)
@@ -128,17 +138,10 @@ export function createApp({ database, config }: AppOptions) {
     app.route(prefix, serverRoutes)
   }
 
-  const allowedMethods = allowedMethodsFinder(app as unknown as Hono<never>)
-
-  app.notFound((c) => {
-    const allow = allowedMethods(c.req.path)
-    const error = allow.length ? new ApiError('method_not_allowed') : new ApiError('not_found')
-    if (allow.length) c.header('Allow', allow.join(', '))
-    return c.json(errorEnvelope(requestInfo(c), error), error.status)
-  })
+  app.notFound((c) => c.json(errorEnvelope(requestInfo(c), new ApiError('not_found')), 404))
 
   app.onError((thrown, c) => {
-    const err = asApiError(thrown)
+    const err = thrown instanceof HTTPException ? fromHttpException(thrown) : asApiError(thrown)
     if (err instanceof ApiError) {
       // A client that sent too much may still be sending: close the connection after the answer, so
       // that its next request is never read from the rest of this body (or lost with the socket).

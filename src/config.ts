@@ -1,3 +1,11 @@
+import * as v from 'valibot'
+
+/**
+ * The configuration, read once from the environment of whichever entry runs (Node and Deno: the
+ * process environment; Workers: vars and secrets) by one valibot schema. A wrong value stops the
+ * entry with one line that names the variable (`ConfigError`).
+ */
+
 /** Bounds on the work one request may cause (docs/behaviour.md#limits); each is refused with its own code. */
 export interface Limits {
   /** Values of one core profile attribute (`too_many_values`). */
@@ -10,7 +18,7 @@ export interface Limits {
   identifyFilters: number
 }
 
-/** Settings every runtime reads from its own environment (Node: process.env; Workers: vars). */
+/** What the app needs, on every runtime. */
 export interface AppConfig {
   /** Largest accepted request body in bytes (docs/behaviour.md#surface). */
   bodyLimitBytes: number
@@ -19,6 +27,15 @@ export interface AppConfig {
   /** When not empty, every request needs `Authorization: Bearer <one of these>`. */
   apiTokens: string[]
   limits: Limits
+}
+
+/** What an entry needs besides: where the database is, and (Node, Deno) the port. */
+export interface EntryConfig {
+  app: AppConfig
+  /** Unset on Node and Deno means the embedded file; the worker has no default. */
+  databaseUrl: string | undefined
+  databaseAuthToken: string | undefined
+  port: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -35,28 +52,75 @@ export const DEFAULT_CONFIG: AppConfig = {
   limits: DEFAULT_LIMITS,
 }
 
-function positiveInteger(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined || value === '') return fallback
-  const n = Number(value)
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`)
-  return n
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
 }
 
+/** An optional whole number in [min, max], given as text; unset or empty is `fallback`. */
+function wholeNumber(fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
+  return v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => (text.trim() === '' ? String(fallback) : text.trim())),
+    v.regex(/^\d+$/, `must be a whole number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `must be a whole number from ${min} to ${max}`),
+    v.maxValue(max, `must be a whole number from ${min} to ${max}`),
+  )
+}
+
+const optionalText = v.pipe(
+  v.optional(v.string()),
+  v.transform((text) => (text?.trim() ? text.trim() : undefined)),
+)
+
+const EnvSchema = v.object({
+  DATABASE_URL: optionalText,
+  DATABASE_AUTH_TOKEN: optionalText,
+  PORT: wholeNumber(8080, 0, 65535),
+  BODY_LIMIT_BYTES: wholeNumber(DEFAULT_CONFIG.bodyLimitBytes),
+  LIST_LIMIT: wholeNumber(DEFAULT_CONFIG.listLimit),
+  MAX_VALUES_PER_ATTRIBUTE: wholeNumber(DEFAULT_LIMITS.valuesPerAttribute),
+  MAX_RECORDS_PER_EXTENSION: wholeNumber(DEFAULT_LIMITS.recordsPerExtension),
+  MAX_KEY_ENTRIES_PER_PROFILE: wholeNumber(DEFAULT_LIMITS.keyEntriesPerProfile),
+  MAX_IDENTIFY_FILTERS: wholeNumber(DEFAULT_LIMITS.identifyFilters),
+  API_TOKENS: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) =>
+      text
+        .split(',')
+        .map((token) => token.trim())
+        .filter(Boolean),
+    ),
+  ),
+})
+
 /** Reads the variables of the README's configuration table; unset ones keep their default. */
-export function configFromEnv(env: Record<string, string | undefined>): AppConfig {
-  const limit = (name: string, fallback: number) => positiveInteger(env[name], name, fallback)
+export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
+  // Only strings are configuration: a Workers binding of another kind (a KV namespace…) is not ours.
+  const text = Object.fromEntries(Object.entries(env).filter(([, value]) => typeof value === 'string'))
+  const parsed = v.safeParse(EnvSchema, text)
+  if (!parsed.success) {
+    const issue = parsed.issues[0]
+    throw new ConfigError(`${v.getDotPath(issue) ?? 'configuration'} ${issue.message}`)
+  }
+  const e = parsed.output
   return {
-    bodyLimitBytes: limit('BODY_LIMIT_BYTES', DEFAULT_CONFIG.bodyLimitBytes),
-    listLimit: limit('LIST_LIMIT', DEFAULT_CONFIG.listLimit),
-    apiTokens: (env.API_TOKENS ?? '')
-      .split(',')
-      .map((token) => token.trim())
-      .filter(Boolean),
-    limits: {
-      valuesPerAttribute: limit('MAX_VALUES_PER_ATTRIBUTE', DEFAULT_LIMITS.valuesPerAttribute),
-      recordsPerExtension: limit('MAX_RECORDS_PER_EXTENSION', DEFAULT_LIMITS.recordsPerExtension),
-      keyEntriesPerProfile: limit('MAX_KEY_ENTRIES_PER_PROFILE', DEFAULT_LIMITS.keyEntriesPerProfile),
-      identifyFilters: limit('MAX_IDENTIFY_FILTERS', DEFAULT_LIMITS.identifyFilters),
+    app: {
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      listLimit: e.LIST_LIMIT,
+      apiTokens: e.API_TOKENS,
+      limits: {
+        valuesPerAttribute: e.MAX_VALUES_PER_ATTRIBUTE,
+        recordsPerExtension: e.MAX_RECORDS_PER_EXTENSION,
+        keyEntriesPerProfile: e.MAX_KEY_ENTRIES_PER_PROFILE,
+        identifyFilters: e.MAX_IDENTIFY_FILTERS,
+      },
     },
+    databaseUrl: e.DATABASE_URL,
+    databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    port: e.PORT,
   }
 }

@@ -1,10 +1,8 @@
 /**
- * Deno entry: `deno task start` (see deno.json). The same app and database setup as the Node entry;
- * only the HTTP server differs.
+ * Deno entry: `deno task start` (see deno.json). The same bootstrap as the Node entry; only the HTTP
+ * server differs.
  */
-import { createApp } from './app.ts'
-import { configFromEnv } from './config.ts'
-import { applyMigrations, openDatabase } from './db/node.ts'
+import { bootstrap, describeDatabase } from './bootstrap.ts'
 
 declare const Deno: {
   env: { toObject(): Record<string, string> }
@@ -16,16 +14,15 @@ declare const Deno: {
   exit(code: number): never
 }
 
-const env = Deno.env.toObject()
-const url = env.DATABASE_URL || 'file:.data/context.db'
-const { client, db } = await openDatabase(url, env.DATABASE_AUTH_TOKEN || undefined)
-await applyMigrations(db)
-const app = createApp({ database: () => ({ db }), config: configFromEnv(env) })
+const { app, client, config, databaseUrl } = await bootstrap(Deno.env.toObject())
 
 const server = Deno.serve(
   {
-    port: Number(env.PORT || 8080),
-    onListen: ({ port }) => console.log(`context-edge (Deno) listening on http://localhost:${port}`),
+    port: config.port,
+    onListen: ({ port }) =>
+      console.log(
+        `context-edge (Deno) listening on http://localhost:${port} (database ${describeDatabase(databaseUrl)})`,
+      ),
   },
   app.fetch,
 )

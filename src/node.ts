@@ -1,28 +1,12 @@
 import { serve } from '@hono/node-server'
-import { createApp } from './app'
-import { configFromEnv } from './config'
-import { applyMigrations, openDatabase } from './db/node'
+import { bootstrap, describeDatabase } from './bootstrap'
 
-const url = process.env.DATABASE_URL || 'file:.data/context.db'
-const port = Number(process.env.PORT || 8080)
+const { app, client, config, databaseUrl } = await bootstrap(process.env)
 
-const { client, db } = await openDatabase(url, process.env.DATABASE_AUTH_TOKEN || undefined)
-await applyMigrations(db)
-const app = createApp({ database: () => ({ db }), config: configFromEnv(process.env) })
-
-/** Where the database is, without credentials or query parameters. */
-function describeDatabase(databaseUrl: string): string {
-  if (databaseUrl.startsWith('file:')) return databaseUrl
-  try {
-    const { protocol, host } = new URL(databaseUrl)
-    return `${protocol}//${host}`
-  } catch {
-    return 'a libSQL server'
-  }
-}
-
-const server = serve({ fetch: app.fetch, port }, (info) => {
-  console.log(`context-edge listening on http://localhost:${info.port} (database ${describeDatabase(url)})`)
+const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  console.log(
+    `context-edge listening on http://localhost:${info.port} (database ${describeDatabase(databaseUrl)})`,
+  )
 })
 
 function shutdown(signal: string) {

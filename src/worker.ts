@@ -2,7 +2,7 @@ import { createClient } from '@libsql/client/web'
 import { drizzle } from 'drizzle-orm/libsql/web'
 import type { ExecutionContext } from 'hono'
 import { type App, createApp } from './app'
-import { configFromEnv } from './config'
+import { entryConfigFromEnv } from './config'
 import * as schema from './db/tables'
 import { ApiError, errorEnvelope } from './http/errors'
 
@@ -36,15 +36,16 @@ let app: App | undefined
 
 function appFor(env: WorkerEnv): App {
   if (!app) {
-    const config = configFromEnv({ ...env })
+    const config = entryConfigFromEnv({ ...env })
+    const url = config.databaseUrl
     app = createApp({
       database: () => {
         // Checked per request, so a missing binding answers the error envelope, not a dead isolate.
-        if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set')
-        const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN })
+        if (!url) throw new Error('DATABASE_URL is not set')
+        const client = createClient({ url, authToken: config.databaseAuthToken })
         return { db: drizzle(client, { schema }), release: () => client.close() }
       },
-      config,
+      config: config.app,
     })
   }
   return app

@@ -102,3 +102,21 @@ export function errorEnvelope(
   if (error.issues?.length) envelope.issues = error.issues
   return envelope
 }
+
+/**
+ * An `HTTPException` thrown by Hono or one of its middleware, as our error: by its status, so that a
+ * 4xx of the framework never turns into a 500 (and never shows the framework's own text).
+ */
+export function fromHttpException(exception: { status: number }): ApiError {
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: 'invalid_parameter',
+    401: 'unauthorized',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    413: 'payload_too_large',
+    503: 'database_unavailable',
+  }
+  return new ApiError(
+    byStatus[exception.status] ?? (exception.status < 500 ? 'invalid_parameter' : 'internal_error'),
+  )
+}

@@ -1,0 +1,30 @@
+/**
+ * What the Node and Deno entries share: configuration, database (opened and migrated) and the app.
+ * Only their HTTP servers differ.
+ */
+import { createApp } from './app'
+import { entryConfigFromEnv } from './config'
+import { applyMigrations, openDatabase } from './db/node'
+
+/** The embedded database of `npm start` when DATABASE_URL is not set. */
+export const DEFAULT_DATABASE_URL = 'file:.data/context.db'
+
+export async function bootstrap(env: Record<string, string | undefined>) {
+  const config = entryConfigFromEnv(env)
+  const databaseUrl = config.databaseUrl ?? DEFAULT_DATABASE_URL
+  const { client, db } = await openDatabase(databaseUrl, config.databaseAuthToken)
+  await applyMigrations(db)
+  const app = createApp({ database: () => ({ db }), config: config.app })
+  return { app, client, config, databaseUrl }
+}
+
+/** Where the database is, without credentials or query parameters (for the start line). */
+export function describeDatabase(databaseUrl: string): string {
+  if (databaseUrl.startsWith('file:')) return databaseUrl
+  try {
+    const { protocol, host } = new URL(databaseUrl)
+    return `${protocol}//${host}`
+  } catch {
+    return 'a libSQL server'
+  }
+}

@@ -1,0 +1,77 @@
+import { HTTPException } from 'hono/http-exception'
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../../src/app'
+import { ConfigError, DEFAULT_CONFIG, entryConfigFromEnv } from '../../src/config'
+import type { Database } from '../../src/db/database'
+
+describe('configuration, read by one schema for every entry', () => {
+  it('has the defaults of the README when nothing is set', () => {
+    expect(entryConfigFromEnv({})).toEqual({
+      app: DEFAULT_CONFIG,
+      databaseUrl: undefined,
+      databaseAuthToken: undefined,
+      port: 8080,
+    })
+  })
+
+  it('reads every variable, and ignores bindings that are not text', () => {
+    const config = entryConfigFromEnv({
+      DATABASE_URL: 'libsql://db.example',
+      DATABASE_AUTH_TOKEN: 'token',
+      PORT: '0',
+      BODY_LIMIT_BYTES: '2048',
+      LIST_LIMIT: '5',
+      MAX_VALUES_PER_ATTRIBUTE: '4',
+      MAX_RECORDS_PER_EXTENSION: '6',
+      MAX_KEY_ENTRIES_PER_PROFILE: '7',
+      MAX_IDENTIFY_FILTERS: '8',
+      API_TOKENS: ' one-token-of-16-chars , ,two-token-of-16-chars',
+      SOME_KV_NAMESPACE: { get() {} },
+    })
+    expect(config).toEqual({
+      app: {
+        bodyLimitBytes: 2048,
+        listLimit: 5,
+        apiTokens: ['one-token-of-16-chars', 'two-token-of-16-chars'],
+        limits: {
+          valuesPerAttribute: 4,
+          recordsPerExtension: 6,
+          keyEntriesPerProfile: 7,
+          identifyFilters: 8,
+        },
+      },
+      databaseUrl: 'libsql://db.example',
+      databaseAuthToken: 'token',
+      port: 0,
+    })
+  })
+
+  it('refuses a wrong value with one line naming the variable', () => {
+    for (const [name, value] of [
+      ['LIST_LIMIT', 'many'],
+      ['LIST_LIMIT', '0'],
+      ['PORT', '70000'],
+      ['BODY_LIMIT_BYTES', '-1'],
+      ['MAX_IDENTIFY_FILTERS', '1.5'],
+    ]) {
+      expect(() => entryConfigFromEnv({ [name]: value })).toThrow(ConfigError)
+      expect(() => entryConfigFromEnv({ [name]: value })).toThrow(
+        new RegExp(`^${name} must be a whole number`),
+      )
+    }
+  })
+})
+
+describe('errors thrown by the framework', () => {
+  it('answer the envelope with the code of their status, never a 500', async () => {
+    const app = createApp({ database: () => ({ db: {} as Database }), config: DEFAULT_CONFIG })
+    app.get('/teapot', () => {
+      throw new HTTPException(401, { message: 'framework text' })
+    })
+    const response = await app.request('/teapot')
+    expect(response.status).toBe(401)
+    const body = (await response.json()) as { code: string; message: string }
+    expect(body.code).toBe('unauthorized')
+    expect(body.message).not.toContain('framework text')
+  })
+})
