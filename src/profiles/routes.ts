@@ -5,13 +5,13 @@ import { extensionsByOwner, recordsQuery, replaceExtensions } from '../db/extens
 import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
-import { customerId as customerIdSchema } from '../events/fields'
 import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { locationFor } from '../http/location'
-import { commaList, parseQuery, requestedExtensions } from '../http/query'
+import { customerParam, queryOf } from '../http/params'
+import { commaList, requestedExtensions } from '../http/query'
 import { parseOrThrow } from '../http/validate'
 import { writeBatch, writeBatchWith } from '../http/write'
 import { generateCustomerId } from '../lib/ids'
@@ -40,9 +40,7 @@ import {
 
 export const profileRoutes = new Hono<AppEnv>()
 
-function pathCustomerId(c: Context<AppEnv>): string {
-  return parseOrThrow(customerIdSchema, c.req.param('customer_id'), 'invalid_parameter', 'customer_id')
-}
+const ProfileReadQuery = v.object({ extensions: commaList })
 
 /** A `customer_id` in a body whose path names the customer must be that customer (docs/behaviour.md#identifiers). */
 function assertSameCustomer(bodyCustomerId: string | undefined, customerId: string) {
@@ -111,10 +109,10 @@ profileRoutes.get('/profiles', async (c) => {
 })
 
 // Read Profile
-profileRoutes.get('/profiles/:customer_id', async (c) => {
+profileRoutes.get('/profiles/:customer_id', customerParam, queryOf(ProfileReadQuery), async (c) => {
   const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
-  const { extensions } = parseQuery(v.object({ extensions: commaList }), c.req.query())
+  const { customerId } = c.req.valid('param')
+  const { extensions } = c.req.valid('query')
   const keys = extensions.map((name) => name.toLowerCase())
   const { metadata, rows: read } = await readWithMetadata(
     db,
@@ -129,9 +127,9 @@ profileRoutes.get('/profiles/:customer_id', async (c) => {
 })
 
 // Update Profile: every core attribute is replaced; extensions only when present (docs/behaviour.md#profiles).
-profileRoutes.put('/profiles/:customer_id', async (c) => {
+profileRoutes.put('/profiles/:customer_id', customerParam, async (c) => {
   const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
+  const { customerId } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   const { value } = await writeBatchWith(c, dataWrite, (metadata) => {
     const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
@@ -159,9 +157,9 @@ profileRoutes.put('/profiles/:customer_id', async (c) => {
 })
 
 // Delete Profile: with its records, key entries and services (docs/behaviour.md#profiles).
-profileRoutes.delete('/profiles/:customer_id', async (c) => {
+profileRoutes.delete('/profiles/:customer_id', customerParam, async (c) => {
   const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
+  const { customerId } = c.req.valid('param')
   await runBatch(db, [
     productionGuard(tenant),
     profileExists(tenant, customerId),
@@ -171,9 +169,9 @@ profileRoutes.delete('/profiles/:customer_id', async (c) => {
 })
 
 // Insert Extension Records: merges (docs/behaviour.md#extension-writes) and answers what is now stored.
-profileRoutes.post('/profiles/:customer_id/extensions', async (c) => {
+profileRoutes.post('/profiles/:customer_id/extensions', customerParam, async (c) => {
   const { db, tenant } = c.var
-  const customerId = pathCustomerId(c)
+  const { customerId } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   const { results, value: written } = await writeBatchWith(c, dataWrite, (metadata) => {
     const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
@@ -236,10 +234,13 @@ function uniqueValues(unique: string[], body: Record<string, unknown>) {
  * record (defaults and `mandatory` apply; the unique values never change); to delete, only the
  * unique attributes matter.
  */
+/** The by-unique handlers run after `customerParam`, which validated the customer id. */
+type CustomerContext = Context<AppEnv, string, { out: { param: { customerId: string } } }>
+
 function byUnique(action: 'update' | 'delete') {
-  return async (c: Context<AppEnv>) => {
+  return async (c: CustomerContext) => {
     const { db, tenant } = c.var
-    const customerId = pathCustomerId(c)
+    const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: false })
     await writeBatch(c, dataWrite, (metadata) => {
       const { validator, unique } = uniqueExtension(metadata, c.req.param('name') ?? '')
@@ -275,9 +276,13 @@ function byUnique(action: 'update' | 'delete') {
 }
 
 // Update Record by Unique
-profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', byUnique('update'))
+profileRoutes.put('/profiles/:customer_id/extensions/:name/by/unique', customerParam, byUnique('update'))
 // Delete Record by Unique
-profileRoutes.put('/profiles/:customer_id/extensions/:name/delete/by/unique', byUnique('delete'))
+profileRoutes.put(
+  '/profiles/:customer_id/extensions/:name/delete/by/unique',
+  customerParam,
+  byUnique('delete'),
+)
 
 // Query Profile Schema: the core profile attributes (docs/behaviour.md#profiles).
 profileRoutes.get('/metadata/profiles', async (c) => {

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono'
-import type * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
 import { replaceExtensions } from '../db/extension-records'
 import { productionGuard } from '../db/metadata'
@@ -12,11 +11,10 @@ import {
   eventJson,
   StartServiceBody,
 } from '../events/events'
-import { contactKey, customerId } from '../events/fields'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
-import { parseId, parseQuery, ServiceReadQuery } from '../http/query'
-import { parseOrThrow } from '../http/validate'
+import { contactKeyParam, customerParam, customerServiceParam, queryOf, serviceParam } from '../http/params'
+import { type ServiceReadOptions, ServiceReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { readServices, type ServiceFilter, type ServiceSelection } from './read'
@@ -36,9 +34,8 @@ const EVENT_FIELD_NAMES = Object.keys(eventFields)
 
 export const serviceRoutes = new Hono<AppEnv>()
 
-/** Service lists: every representation flag applies; at most `listLimit` items (docs/behaviour.md#lists). */
-async function listServices(c: Context<AppEnv>, selection: ServiceSelection) {
-  const options = parseQuery(ServiceReadQuery, c.req.query())
+/** Query Services: every representation flag applies; at most `listLimit` items (docs/behaviour.md#lists). */
+async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
   const { items, truncated } = await readServices(
     c.var.db,
     c.var.tenant,
@@ -50,29 +47,28 @@ async function listServices(c: Context<AppEnv>, selection: ServiceSelection) {
   return c.json(items)
 }
 
-function pathParam<S extends v.GenericSchema>(schema: S, value: string | undefined, name: string) {
-  return parseOrThrow(schema, value, 'invalid_parameter', name) as v.InferOutput<S>
-}
+const serviceQuery = queryOf(ServiceReadQuery)
 
-// Registered before `/services/:id/…` so that `anonymous` is never taken for an id.
+// Query Services (anonymous, by contact key; by customer), all, active or completed. Registered
+// before `/services/:id/…` so that `anonymous` is never taken for an id.
 for (const [suffix, filter] of [
   ['', 'all'],
   ['/active', 'active'],
   ['/completed', 'completed'],
 ] as const satisfies readonly (readonly [string, ServiceFilter])[]) {
-  serviceRoutes.get(`/services/anonymous/:contact_key${suffix}`, (c) =>
-    listServices(c, {
-      by: 'contact_key',
-      contactKey: pathParam(contactKey, c.req.param('contact_key'), 'contact_key'),
-      filter,
-    }),
+  serviceRoutes.get(`/services/anonymous/:contact_key${suffix}`, contactKeyParam, serviceQuery, (c) =>
+    listServices(
+      c,
+      { by: 'contact_key', contactKey: c.req.valid('param').contactKey, filter },
+      c.req.valid('query'),
+    ),
   )
-  serviceRoutes.get(`/customers/:customer_id/services${suffix}`, (c) =>
-    listServices(c, {
-      by: 'customer',
-      customerId: pathParam(customerId, c.req.param('customer_id'), 'customer_id'),
-      filter,
-    }),
+  serviceRoutes.get(`/customers/:customer_id/services${suffix}`, customerParam, serviceQuery, (c) =>
+    listServices(
+      c,
+      { by: 'customer', customerId: c.req.valid('param').customerId, filter },
+      c.req.valid('query'),
+    ),
   )
 }
 
@@ -99,9 +95,9 @@ serviceRoutes.post('/services/start', async (c) => {
 })
 
 // Complete Service
-serviceRoutes.post('/services/:id/end', async (c) => {
+serviceRoutes.post('/services/:id/end', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const id = parseId(c.req.param('id'), 'service_id')
+  const id = c.req.valid('param').serviceId
   const body = await readJsonObject(c, { emptyIsObject: true })
   await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
@@ -116,10 +112,9 @@ serviceRoutes.post('/services/:id/end', async (c) => {
 })
 
 // Associate Service
-serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
+serviceRoutes.post('/customers/:customer_id/services/:id', customerServiceParam, async (c) => {
   const { db, tenant } = c.var
-  const customer = pathParam(customerId, c.req.param('customer_id'), 'customer_id')
-  const id = parseId(c.req.param('id'), 'service_id')
+  const { customerId: customer, serviceId: id } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(
@@ -150,9 +145,9 @@ serviceRoutes.post('/customers/:customer_id/services/:id', async (c) => {
 })
 
 // Read Service
-serviceRoutes.get('/services/:id', async (c) => {
-  const id = parseId(c.req.param('id'), 'service_id')
-  const options = parseQuery(ServiceReadQuery, c.req.query())
+serviceRoutes.get('/services/:id', serviceParam, serviceQuery, async (c) => {
+  const id = c.req.valid('param').serviceId
+  const options = c.req.valid('query')
   // The limit caps the nested lists (a read by id selects one service anyway).
   const { items, truncated } = await readServices(
     c.var.db,
@@ -167,9 +162,9 @@ serviceRoutes.get('/services/:id', async (c) => {
 })
 
 // Update Service Extension
-serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
+serviceRoutes.put('/services/:id/extensions/:name', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const id = parseId(c.req.param('id'), 'service_id')
+  const id = c.req.valid('param').serviceId
   const value = await readJsonValue(c)
   await writeBatch(c, { data: true }, (metadata) => ({
     exists: serviceExists(tenant, id),
@@ -181,9 +176,9 @@ serviceRoutes.put('/services/:id/extensions/:name', async (c) => {
 })
 
 // Delete Service
-serviceRoutes.delete('/services/:id', async (c) => {
+serviceRoutes.delete('/services/:id', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const id = parseId(c.req.param('id'), 'service_id')
+  const id = c.req.valid('param').serviceId
   await runBatch(db, [
     productionGuard(tenant),
     serviceExists(tenant, id),

@@ -6,7 +6,6 @@ import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
 import type { Json } from '../events/json'
 import { readJsonObject, readJsonValue } from '../http/body'
-import { parseId } from '../http/query'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { serviceExists } from '../services/statements'
@@ -45,18 +44,14 @@ export const TASK: Child = {
   complete: completeTask,
 }
 
-function ids(c: Context<AppEnv>, child: Child) {
-  return {
-    serviceId: parseId(c.req.param('id'), 'service_id'),
-    id: parseId(c.req.param(`${child.kind}_id`), `${child.kind}_id`),
-  }
-}
+/** The handlers below run after `childParam(kind)`, which validated the ids. */
+type ChildContext = Context<AppEnv, string, { out: { param: { serviceId: number; childId: number } } }>
 
 /** Complete State / Complete Task → 204 (a state's tasks stay active: docs/behaviour.md#completion). */
 export function completeChild(child: Child) {
-  return async (c: Context<AppEnv>) => {
+  return async (c: ChildContext) => {
     const { db, tenant } = c.var
-    const { serviceId, id } = ids(c, child)
+    const { serviceId, childId: id } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     await writeBatch(c, { data: true }, (metadata) => {
       const { fields: event, extensions } = parseEventBody(
@@ -82,9 +77,9 @@ export function completeChild(child: Child) {
 
 /** Update State Extension / Update Task Extension → 204, also when completed. */
 export function putChildExtension(child: Child) {
-  return async (c: Context<AppEnv>) => {
+  return async (c: ChildContext) => {
     const { db, tenant } = c.var
-    const { serviceId, id } = ids(c, child)
+    const { serviceId, childId: id } = c.req.valid('param')
     const value = await readJsonValue(c)
     await writeBatch(c, { data: true }, (metadata) => ({
       guards: [serviceExists(tenant, serviceId), child.exists(tenant, serviceId, id)],

@@ -6,7 +6,8 @@ import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
-import { parseId, parseQuery, StateReadQuery } from '../http/query'
+import { childParam, queryOf, serviceParam } from '../http/params'
+import { StateReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { serviceExists, serviceNotCompleted } from '../services/statements'
@@ -20,9 +21,9 @@ const TRANSITION_FIELDS = Object.keys(TransitionBody.entries)
 export const stateRoutes = new Hono<AppEnv>()
 
 // Start State
-stateRoutes.post('/services/:id/states/start', async (c) => {
+stateRoutes.post('/services/:id/states/start', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const { serviceId } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
@@ -44,9 +45,9 @@ stateRoutes.post('/services/:id/states/start', async (c) => {
 })
 
 // Perform State Transition: completes `from` and starts a state of `to.state_type` after it, atomically.
-stateRoutes.post('/services/:id/states/transition', async (c) => {
+stateRoutes.post('/services/:id/states/transition', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const { serviceId } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, TRANSITION_FIELDS, TransitionBody, metadata, 'state')
@@ -83,19 +84,23 @@ stateRoutes.post('/services/:id/states/transition', async (c) => {
 })
 
 // Complete State
-stateRoutes.post('/services/:id/states/:state_id/end', completeChild(STATE))
+stateRoutes.post('/services/:id/states/:state_id/end', childParam('state'), completeChild(STATE))
 
 // Update State Extension
-stateRoutes.put('/services/:id/states/:state_id/extensions/:name', putChildExtension(STATE))
+stateRoutes.put(
+  '/services/:id/states/:state_id/extensions/:name',
+  childParam('state'),
+  putChildExtension(STATE),
+)
 
 for (const [suffix, filter] of [
   ['', 'all'],
   ['/active', 'active'],
   ['/completed', 'completed'],
 ] as const) {
-  stateRoutes.get(`/services/:id/states${suffix}`, async (c) => {
-    const serviceId = parseId(c.req.param('id'), 'service_id')
-    const query = parseQuery(StateReadQuery, c.req.query())
+  stateRoutes.get(`/services/:id/states${suffix}`, serviceParam, queryOf(StateReadQuery), async (c) => {
+    const { serviceId } = c.req.valid('param')
+    const query = c.req.valid('query')
     const { items, truncated } = await readStates(
       c.var.db,
       c.var.tenant,
@@ -114,10 +119,9 @@ for (const [suffix, filter] of [
   })
 }
 
-stateRoutes.get('/services/:id/states/:state_id', async (c) => {
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const stateId = parseId(c.req.param('state_id'), 'state_id')
-  const query = parseQuery(StateReadQuery, c.req.query())
+stateRoutes.get('/services/:id/states/:state_id', childParam('state'), queryOf(StateReadQuery), async (c) => {
+  const { serviceId, childId: stateId } = c.req.valid('param')
+  const query = c.req.valid('query')
   // The limit caps the nested task lists (a read by id selects one state anyway).
   const { items, truncated } = await readStates(
     c.var.db,

@@ -6,7 +6,8 @@ import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
-import { parseId, parseQuery, TaskReadQuery } from '../http/query'
+import { childParam, queryOf, serviceParam } from '../http/params'
+import { TaskReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { completeChild, putChildExtension, TASK } from './child-handlers'
@@ -18,9 +19,9 @@ const START_FIELDS = Object.keys(StartTaskBody.entries)
 export const taskRoutes = new Hono<AppEnv>()
 
 // Start Task: a task may start in a completed state, not in a completed service (docs/behaviour.md#completion).
-taskRoutes.post('/services/:id/tasks/start', async (c) => {
+taskRoutes.post('/services/:id/tasks/start', serviceParam, async (c) => {
   const { db, tenant } = c.var
-  const serviceId = parseId(c.req.param('id'), 'service_id')
+  const { serviceId } = c.req.valid('param')
   const body = await readJsonObject(c, { emptyIsObject: true })
   const { results } = await writeBatch(c, { data: true }, (metadata) => {
     const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
@@ -42,19 +43,19 @@ taskRoutes.post('/services/:id/tasks/start', async (c) => {
 })
 
 // Complete Task
-taskRoutes.post('/services/:id/tasks/:task_id/end', completeChild(TASK))
+taskRoutes.post('/services/:id/tasks/:task_id/end', childParam('task'), completeChild(TASK))
 
 // Update Task Extension
-taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', putChildExtension(TASK))
+taskRoutes.put('/services/:id/tasks/:task_id/extensions/:name', childParam('task'), putChildExtension(TASK))
 
 for (const [suffix, filter] of [
   ['', 'all'],
   ['/active', 'active'],
   ['/completed', 'completed'],
 ] as const) {
-  taskRoutes.get(`/services/:id/tasks${suffix}`, async (c) => {
-    const serviceId = parseId(c.req.param('id'), 'service_id')
-    const query = parseQuery(TaskReadQuery, c.req.query())
+  taskRoutes.get(`/services/:id/tasks${suffix}`, serviceParam, queryOf(TaskReadQuery), async (c) => {
+    const { serviceId } = c.req.valid('param')
+    const query = c.req.valid('query')
     const { items, truncated } = await readTasks(
       c.var.db,
       c.var.tenant,
@@ -66,10 +67,10 @@ for (const [suffix, filter] of [
   })
 }
 
-taskRoutes.get('/services/:id/tasks/:task_id', async (c) => {
-  const serviceId = parseId(c.req.param('id'), 'service_id')
-  const taskId = parseId(c.req.param('task_id'), 'task_id')
-  const query = parseQuery(TaskReadQuery, c.req.query())
+// Read Task
+taskRoutes.get('/services/:id/tasks/:task_id', childParam('task'), queryOf(TaskReadQuery), async (c) => {
+  const { serviceId, childId: taskId } = c.req.valid('param')
+  const query = c.req.valid('query')
   const { items } = await readTasks(
     c.var.db,
     c.var.tenant,
