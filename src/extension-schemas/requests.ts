@@ -1,7 +1,8 @@
 import * as v from 'valibot'
 import { ATTRIBUTE_TYPES, type OwnerKind, type StoredAttribute } from '../db/tables'
+import { EVENT_KEYS as EVENT_FIELD_KEYS } from '../events/events'
 import { ApiError, type FieldIssue } from '../http/errors'
-import { parseOrThrow, toFieldIssues } from '../http/validate'
+import { looseBoolean, parseOrThrow, toFieldIssues } from '../http/validate'
 import { maxChars } from '../lib/text'
 import { attributeValueSchema } from './attribute-values'
 import type { ExtensionDefinition } from './validator'
@@ -9,21 +10,7 @@ import type { ExtensionDefinition } from './validator'
 export const SCHEMA_NAME = /^[A-Za-z][A-Za-z0-9_]{0,25}$/
 
 /** Field and representation keys of each owner kind: no extension may shadow them (docs/behaviour.md#extension-schemas). */
-const EVENT_KEYS = [
-  'timestamp',
-  'session_id',
-  'interaction_id',
-  'application_type',
-  'application_id',
-  'resource_type',
-  'resource_id',
-  'media_type',
-  'disposition',
-  'disposition_desc',
-  'started',
-  'completed',
-  'est_duration',
-]
+const EVENT_KEYS = [...EVENT_FIELD_KEYS, 'started', 'completed', 'est_duration']
 export const RESERVED_NAMES: Record<OwnerKind, readonly string[]> = {
   service: [
     ...EVENT_KEYS,
@@ -51,17 +38,7 @@ export const RESERVED_NAMES: Record<OwnerKind, readonly string[]> = {
   profile: ['customer_id'],
 }
 
-/** `"true"` / `"3"` are accepted because real clients send them (docs/behaviour.md#extension-schemas). */
-const looseBoolean = v.union(
-  [
-    v.boolean(),
-    v.pipe(
-      v.picklist(['true', 'false']),
-      v.transform((s) => s === 'true'),
-    ),
-  ],
-  'must be true or false',
-)
+/** `"3"` is accepted because real clients send it (docs/behaviour.md#extension-schemas). */
 const looseLength = v.pipe(
   v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,9}$/))], 'must be a positive integer'),
   v.transform(Number),

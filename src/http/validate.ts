@@ -1,6 +1,18 @@
 import * as v from 'valibot'
 import { ApiError, type ErrorCode, type FieldIssue } from './errors'
 
+/** A boolean body field that also takes `"true"` / `"false"`, as real clients send them. */
+export const looseBoolean = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.picklist(['true', 'false']),
+      v.transform((s) => s === 'true'),
+    ),
+  ],
+  'must be true or false',
+)
+
 /** Turns valibot issues into the envelope's `issues`; messages never echo the input value. */
 export function toFieldIssues(issues: readonly v.BaseIssue<unknown>[], prefix = ''): FieldIssue[] {
   return issues.map((issue) => {

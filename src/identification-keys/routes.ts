@@ -7,7 +7,7 @@ import { SCHEMA_NAME } from '../extension-schemas/requests'
 import { readJsonObject } from '../http/body'
 import { ApiError, type FieldIssue } from '../http/errors'
 import { locationFor } from '../http/location'
-import { parseOrThrow } from '../http/validate'
+import { looseBoolean, parseOrThrow } from '../http/validate'
 import { writeBatch } from '../http/write'
 import type { KeyRow } from '../profiles/core-attributes'
 import { deleteKey, insertKey, keyQueries } from './statements'
@@ -27,18 +27,7 @@ const KeyBody = v.strictObject({
     v.minLength(1, 'must name 1 to 5 attributes'),
     v.maxLength(5, 'must name 1 to 5 attributes'),
   ),
-  unique: v.optional(
-    v.union(
-      [
-        v.boolean(),
-        v.pipe(
-          v.picklist(['true', 'false']),
-          v.transform((s) => s === 'true'),
-        ),
-      ],
-      'must be true or false',
-    ),
-  ),
+  unique: v.optional(looseBoolean),
 })
 
 /**

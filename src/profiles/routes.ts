@@ -9,6 +9,7 @@ import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
+import { listJson } from '../http/lists'
 import { locationFor } from '../http/location'
 import { customerParam, queryOf } from '../http/params'
 import { commaList, requestedExtensions } from '../http/query'
@@ -94,18 +95,16 @@ profileRoutes.get('/profiles', async (c) => {
   const where = identifiedWhere(db, tenant, choice, query.filters)
   const keys = requested.map((validator) => validator.definition.name.toLowerCase())
   const [rows, records] = await db.batch(identifyQueries(db, tenant, where, limit, keys))
-  if (rows.length > limit) c.header('X-Result-Truncated', 'true')
   const matches = rows.slice(0, limit)
   const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
   const extensionsOf = extensionsByOwner(records, showExtensions ? requested : [])
-  return c.json(
-    matches.map((row) => {
-      const base = query.include_profile
-        ? profileJson(row.customerId, row.attributes, metadata.profile)
-        : { customer_id: row.customerId }
-      return { ...base, ...extensionsOf(row.id) }
-    }),
-  )
+  const items = matches.map((row) => {
+    const base = query.include_profile
+      ? profileJson(row.customerId, row.attributes, metadata.profile)
+      : { customer_id: row.customerId }
+    return { ...base, ...extensionsOf(row.id) }
+  })
+  return listJson(c, { items, truncated: rows.length > limit })
 })
 
 // Read Profile

@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database'
 import { extensionsByOwner, recordsQuery } from '../db/extension-records'
+import { type CompletionFilter, completionFilter, nestedLists, newestPerList } from '../db/lists'
 import { readWithMetadata } from '../db/metadata'
-import { nestedLists, newestPerList } from '../db/nested-lists'
 import { services, states, tasks } from '../db/tables'
 import type { Json } from '../events/json'
 import type { ServiceReadOptions } from '../http/query'
@@ -11,13 +11,7 @@ import { stateJson, taskJson } from '../states-tasks/json'
 import { serviceJson } from './json'
 import { thisService } from './statements'
 
-export type ServiceFilter = 'all' | 'active' | 'completed'
-
-function completionFilter(filter: ServiceFilter): SQL | undefined {
-  if (filter === 'active') return isNull(services.completed)
-  if (filter === 'completed') return sql`${services.completed} IS NOT NULL`
-  return undefined
-}
+export type ServiceFilter = CompletionFilter
 
 /** Which services a read selects. */
 export type ServiceSelection =
@@ -33,7 +27,7 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
       return and(
         eq(services.tenant, tenant),
         eq(services.customerId, selection.customerId),
-        completionFilter(selection.filter),
+        completionFilter(services.completed, selection.filter),
       ) as SQL
     case 'contact_key':
       // Anonymous services only: an associated service leaves the anonymous list (docs/behaviour.md#associate-service).
@@ -41,7 +35,7 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
         eq(services.tenant, tenant),
         eq(services.contactKey, selection.contactKey),
         isNull(services.customerId),
-        completionFilter(selection.filter),
+        completionFilter(services.completed, selection.filter),
       ) as SQL
   }
 }

@@ -13,6 +13,7 @@ import {
 } from '../events/events'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
+import { itemJson, listJson } from '../http/lists'
 import { contactKeyParam, customerParam, customerServiceParam, queryOf, serviceParam } from '../http/params'
 import { type ServiceReadOptions, ServiceReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
@@ -36,15 +37,7 @@ export const serviceRoutes = new Hono<AppEnv>()
 
 /** Query Services: every representation flag applies; at most `listLimit` items (docs/behaviour.md#lists). */
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
-  const { items, truncated } = await readServices(
-    c.var.db,
-    c.var.tenant,
-    selection,
-    options,
-    c.var.config.listLimit,
-  )
-  if (truncated) c.header('X-Result-Truncated', 'true')
-  return c.json(items)
+  return listJson(c, await readServices(c.var.db, c.var.tenant, selection, options, c.var.config.listLimit))
 }
 
 const serviceQuery = queryOf(ServiceReadQuery)
@@ -149,16 +142,11 @@ serviceRoutes.get('/services/:id', serviceParam, serviceQuery, async (c) => {
   const id = c.req.valid('param').serviceId
   const options = c.req.valid('query')
   // The limit caps the nested lists (a read by id selects one service anyway).
-  const { items, truncated } = await readServices(
-    c.var.db,
-    c.var.tenant,
-    { by: 'id', id },
-    options,
-    c.var.config.listLimit,
+  return itemJson(
+    c,
+    await readServices(c.var.db, c.var.tenant, { by: 'id', id }, options, c.var.config.listLimit),
+    'service_not_found',
   )
-  if (!items.length) throw new ApiError('service_not_found', 'the service does not exist')
-  if (truncated) c.header('X-Result-Truncated', 'true')
-  return c.json(items[0])
 })
 
 // Update Service Extension

@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database'
 import { extensionsByOwner, recordsQuery } from '../db/extension-records'
+import { completionFilter, nestedLists, newestPerList } from '../db/lists'
 import { readWithMetadata } from '../db/metadata'
-import { nestedLists, newestPerList } from '../db/nested-lists'
 import { type LongOrString, services, states, tasks } from '../db/tables'
 import type { Json } from '../events/json'
 import { ApiError } from '../http/errors'
@@ -13,12 +13,6 @@ import { stateJson, taskJson } from './json'
 
 export function typeCandidates(tokens: string[]): LongOrString[] {
   return tokens.flatMap((token) => (/^-?\d{1,15}$/.test(token) ? [Number(token), token] : [token]))
-}
-
-function completion(column: typeof states.completed | typeof tasks.completed, filter: ServiceFilter) {
-  if (filter === 'active') return isNull(column)
-  if (filter === 'completed') return sql`${column} IS NOT NULL`
-  return undefined
 }
 
 export interface StateQuery {
@@ -45,7 +39,7 @@ export async function readStates(
     eq(states.tenant, tenant),
     eq(states.serviceId, query.serviceId),
     query.stateId !== undefined ? eq(states.id, query.stateId) : undefined,
-    completion(states.completed, query.filter),
+    completionFilter(states.completed, query.filter),
     query.types.length ? inArray(states.stateType, typeCandidates(query.types)) : undefined,
   )
   const ids = db
@@ -128,7 +122,7 @@ export async function readTasks(
     eq(tasks.serviceId, query.serviceId),
     query.taskId !== undefined ? eq(tasks.id, query.taskId) : undefined,
     query.stateId !== undefined ? eq(tasks.stateId, query.stateId) : undefined,
-    completion(tasks.completed, query.filter),
+    completionFilter(tasks.completed, query.filter),
     query.types.length ? inArray(tasks.taskType, typeCandidates(query.types)) : undefined,
   )
   const ids = db

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
 import { readJsonObject } from '../http/body'
-import { ApiError } from '../http/errors'
+import { itemJson, listJson } from '../http/lists'
 import { childParam, queryOf, serviceParam } from '../http/params'
 import { StateReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
@@ -101,21 +101,22 @@ for (const [suffix, filter] of [
   stateRoutes.get(`/services/:id/states${suffix}`, serviceParam, queryOf(StateReadQuery), async (c) => {
     const { serviceId } = c.req.valid('param')
     const query = c.req.valid('query')
-    const { items, truncated } = await readStates(
-      c.var.db,
-      c.var.tenant,
-      {
-        serviceId,
-        filter,
-        types: query.state_types,
-        activeTasks: query.active_tasks,
-        completedTasks: query.completed_tasks,
-        extensions: query.extensions,
-      },
-      c.var.config.listLimit,
+    return listJson(
+      c,
+      await readStates(
+        c.var.db,
+        c.var.tenant,
+        {
+          serviceId,
+          filter,
+          types: query.state_types,
+          activeTasks: query.active_tasks,
+          completedTasks: query.completed_tasks,
+          extensions: query.extensions,
+        },
+        c.var.config.listLimit,
+      ),
     )
-    if (truncated) c.header('X-Result-Truncated', 'true')
-    return c.json(items)
   })
 }
 
@@ -123,21 +124,22 @@ stateRoutes.get('/services/:id/states/:state_id', childParam('state'), queryOf(S
   const { serviceId, childId: stateId } = c.req.valid('param')
   const query = c.req.valid('query')
   // The limit caps the nested task lists (a read by id selects one state anyway).
-  const { items, truncated } = await readStates(
-    c.var.db,
-    c.var.tenant,
-    {
-      serviceId,
-      stateId,
-      filter: 'all',
-      types: [],
-      activeTasks: query.active_tasks,
-      completedTasks: query.completed_tasks,
-      extensions: query.extensions,
-    },
-    c.var.config.listLimit,
+  return itemJson(
+    c,
+    await readStates(
+      c.var.db,
+      c.var.tenant,
+      {
+        serviceId,
+        stateId,
+        filter: 'all',
+        types: [],
+        activeTasks: query.active_tasks,
+        completedTasks: query.completed_tasks,
+        extensions: query.extensions,
+      },
+      c.var.config.listLimit,
+    ),
+    'state_not_found',
   )
-  if (!items.length) throw new ApiError('state_not_found', 'the state does not exist in this service')
-  if (truncated) c.header('X-Result-Truncated', 'true')
-  return c.json(items[0])
 })

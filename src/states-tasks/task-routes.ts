@@ -5,7 +5,7 @@ import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
 import { readJsonObject } from '../http/body'
-import { ApiError } from '../http/errors'
+import { itemJson, listJson } from '../http/lists'
 import { childParam, queryOf, serviceParam } from '../http/params'
 import { TaskReadQuery } from '../http/query'
 import { writeBatch } from '../http/write'
@@ -56,14 +56,15 @@ for (const [suffix, filter] of [
   taskRoutes.get(`/services/:id/tasks${suffix}`, serviceParam, queryOf(TaskReadQuery), async (c) => {
     const { serviceId } = c.req.valid('param')
     const query = c.req.valid('query')
-    const { items, truncated } = await readTasks(
-      c.var.db,
-      c.var.tenant,
-      { serviceId, filter, types: query.task_types, stateId: query.state_id, extensions: query.extensions },
-      c.var.config.listLimit,
+    return listJson(
+      c,
+      await readTasks(
+        c.var.db,
+        c.var.tenant,
+        { serviceId, filter, types: query.task_types, stateId: query.state_id, extensions: query.extensions },
+        c.var.config.listLimit,
+      ),
     )
-    if (truncated) c.header('X-Result-Truncated', 'true')
-    return c.json(items)
   })
 }
 
@@ -71,12 +72,14 @@ for (const [suffix, filter] of [
 taskRoutes.get('/services/:id/tasks/:task_id', childParam('task'), queryOf(TaskReadQuery), async (c) => {
   const { serviceId, childId: taskId } = c.req.valid('param')
   const query = c.req.valid('query')
-  const { items } = await readTasks(
-    c.var.db,
-    c.var.tenant,
-    { serviceId, taskId, filter: 'all', types: [], extensions: query.extensions },
-    1,
+  return itemJson(
+    c,
+    await readTasks(
+      c.var.db,
+      c.var.tenant,
+      { serviceId, taskId, filter: 'all', types: [], extensions: query.extensions },
+      1,
+    ),
+    'task_not_found',
   )
-  if (!items.length) throw new ApiError('task_not_found', 'the task does not exist in this service')
-  return c.json(items[0])
 })

@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { drizzle } from 'drizzle-orm/libsql'
-import { createApp } from '../../src/app'
-import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
+import type { AppConfig } from '../../src/config'
 import { applyMigrations, openDatabase } from '../../src/db/node'
 import * as schema from '../../src/db/tables'
-import { type ApiClient, apiClient } from './api'
+import { appsOver } from './apps'
 import { countingClient } from './counting-client'
 
 /**
@@ -23,24 +22,12 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
     return wrapped.client
   })
   await applyMigrations(db)
-  const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, ...config } })
+  const apps = appsOver(db, () => drizzle(client, { schema }), config)
   const counts = counter as NonNullable<typeof counter>
-  const api: ApiClient = apiClient((request) => app.fetch(request))
   return {
-    api,
-    /** The app's own fetch, for requests the api helper cannot express (streams, raw headers). */
-    fetch: (request: Request) => Promise.resolve(app.fetch(request)),
+    ...apps,
     db,
     client,
-    /**
-     * Another app over the same database with its own Drizzle handle, hence its own metadata cache:
-     * what a second worker isolate or server process sees.
-     */
-    otherInstance(): ApiClient {
-      const otherDb = drizzle(client, { schema })
-      const other = createApp({ database: () => ({ db: otherDb }), config: { ...DEFAULT_CONFIG, ...config } })
-      return apiClient((request) => other.fetch(request))
-    },
     counter: counts,
     /** Round trips made by `action`. */
     async roundTripsOf(action: () => Promise<unknown>): Promise<number> {

@@ -6,10 +6,9 @@
 import { createClient } from '@libsql/client/web'
 import { drizzle } from 'drizzle-orm/libsql/web'
 import { inject } from 'vitest'
-import { createApp } from '../../src/app'
-import { type AppConfig, DEFAULT_CONFIG } from '../../src/config'
+import type { AppConfig } from '../../src/config'
 import * as schema from '../../src/db/tables'
-import { type ApiClient, apiClient } from './api'
+import { appsOver } from './apps'
 import { countingClient } from './counting-client'
 
 export async function createHarness(config: Partial<AppConfig> = {}) {
@@ -18,26 +17,16 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
   const { name, url } = (await created.json()) as { name: string; url: string }
   const { client, state } = countingClient(createClient({ url }))
   const db = drizzle(client, { schema })
-  const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, ...config } })
+  const apps = appsOver(db, () => drizzle(client, { schema }), config)
   /** Round trips as the server counts them: pipeline POSTs to this file's database. */
   async function pipelines(): Promise<number> {
     const response = await fetch(`${base}/dev/databases/${name}/stats`)
     return ((await response.json()) as { pipelines: number }).pipelines
   }
   return {
-    api: apiClient((request) => app.fetch(request)),
-    fetch: (request: Request) => Promise.resolve(app.fetch(request)),
+    ...apps,
     db,
     client,
-    /**
-     * Another app over the same database with its own Drizzle handle, hence its own metadata cache:
-     * what a second worker isolate or server process sees.
-     */
-    otherInstance(): ApiClient {
-      const otherDb = drizzle(client, { schema })
-      const other = createApp({ database: () => ({ db: otherDb }), config: { ...DEFAULT_CONFIG, ...config } })
-      return apiClient((request) => other.fetch(request))
-    },
     counter: state,
     async roundTripsOf(action: () => Promise<unknown>): Promise<number> {
       const before = await pipelines()

@@ -1,8 +1,10 @@
-import { type SQL, sql } from 'drizzle-orm'
+import { isNull, type SQL, sql } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { EventJson } from './tables'
 
 /**
+ * Lists of services, states and tasks.
+ *
  * States and tasks nested in a read are capped like top-level lists (docs/behaviour.md#lists): each nested
  * list (active or completed, per parent) holds at most `limit` items, the most recent ones. The cap is
  * applied in SQL, so a read's cost does not grow with what a service has accumulated.
@@ -46,4 +48,14 @@ export function nestedLists<T extends { completed: EventJson | null }>(
       return truncated
     },
   }
+}
+
+/** Which items of a list: all, the active ones (not completed) or the completed ones. */
+export type CompletionFilter = 'all' | 'active' | 'completed'
+
+/** The condition of a completion filter on a `completed` column; none for `all`. */
+export function completionFilter(completed: SQLiteColumn, filter: CompletionFilter): SQL | undefined {
+  if (filter === 'active') return isNull(completed)
+  if (filter === 'completed') return sql`${completed} IS NOT NULL`
+  return undefined
 }
