@@ -19,7 +19,7 @@ export class Refusal extends Error {
 /**
  * A precondition inside a write batch: when `violation` holds, an insert into `guard` selects the
  * code, the CHECK constraint named after it rejects the row and the whole batch rolls back
- * (architecture, "Storage"). Consecutive guards run as one statement that selects the code of the
+ * (docs/design.md#writes). Consecutive guards run as one statement that selects the code of the
  * first violated one.
  */
 export function guard(code: GuardCode, violation: SQL): GuardCheck {

@@ -165,7 +165,7 @@ const CACHED_TENANTS = 1000
 
 /**
  * Metadata kept per app instance (one per isolate or process), per tenant, so that most writes are one
- * round trip (architecture, "Storage"). An entry is only a guess: every write batch asserts its
+ * round trip (docs/design.md#metadata). An entry is only a guess: every write batch asserts its
  * version. It holds resolved data only, never a promise: in a worker, requests must not wait on each
  * other's I/O (see worker.ts).
  */

@@ -13,7 +13,7 @@ export type OwnerKind = (typeof OWNER_KINDS)[number]
 /**
  * Error codes a write batch can fail with. Each is a named CHECK constraint on `guard`, so a guard
  * statement (`INSERT INTO guard SELECT '<code>' WHERE <violation>`) aborts the whole batch with a
- * message that names the code (architecture, "Storage").
+ * message that names the code (docs/design.md#writes).
  */
 export const GUARD_CODES = [
   'metadata_changed',
