@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
+import { openAPIRouteHandler } from 'hono-openapi'
+import pkg from '../package.json' with { type: 'json' }
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
@@ -11,6 +13,7 @@ import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats } from './env'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
+import { documentation } from './http/openapi'
 import { tenantOf } from './http/tenant'
 import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
@@ -137,6 +140,16 @@ export function createApp({ database, config }: AppOptions) {
     app.route(prefix, profileRoutes)
     app.route(prefix, serverRoutes)
   }
+
+  // The contract: generated from the operations the routes describe (src/http/openapi.ts).
+  app.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: documentation(pkg.version),
+      exclude: [/^\/genesys\/1\/cs\//, '/openapi.json'],
+      defaultValidationErrorResponse: false,
+    }),
+  )
 
   app.notFound((c) => c.json(errorEnvelope(requestInfo(c), new ApiError('not_found')), 404))
 

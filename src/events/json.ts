@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import type { EventJson } from '../db/tables'
 import { EVENT_KEYS } from './events'
 
@@ -17,3 +18,8 @@ export function events(row: { started: EventJson; completed: EventJson | null })
     ...(row.completed ? { completed: orderedEvent(row.completed) } : {}),
   }
 }
+
+/** An event as emitted: `timestamp` and the event fields given (docs/behaviour.md#representations). */
+export const EventSchema = v.objectWithRest({ timestamp: v.string() }, v.union([v.string(), v.number()]))
+/** A "long or string" field as emitted: the JSON type it was sent with. */
+export const LongOrStringSchema = v.union([v.number(), v.string()])

@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import type { ProfileValues } from '../db/tables'
 import type { Json } from '../events/json'
 import type { ProfileMetadata } from './core-attributes'
@@ -22,3 +23,6 @@ export function profileJson(
   ])
   return { ...json, ...extensions }
 }
+
+/** A profile as emitted: `customer_id`, then the tenant's core attributes and requested extensions. */
+export const ProfileSchema = v.looseObject({ customer_id: v.string() })

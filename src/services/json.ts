@@ -1,5 +1,7 @@
+import * as v from 'valibot'
 import type { services } from '../db/tables'
-import { events, type Json } from '../events/json'
+import { EventSchema, events, type Json, LongOrStringSchema } from '../events/json'
+import { StateSchema, TaskSchema } from '../states-tasks/json'
 
 type ServiceRow = typeof services.$inferSelect
 
@@ -25,3 +27,18 @@ export function serviceJson(
     ...options.extensions,
   }
 }
+
+/** A service as emitted, with the lists its flags ask for; extensions are further properties. */
+export const ServiceSchema = v.looseObject({
+  service_id: v.number(),
+  customer_id: v.optional(v.string()),
+  contact_key: v.optional(v.string()),
+  service_type: LongOrStringSchema,
+  est_duration: v.optional(v.number()),
+  started: EventSchema,
+  completed: v.optional(EventSchema),
+  active_states: v.optional(v.array(StateSchema)),
+  completed_states: v.optional(v.array(StateSchema)),
+  active_tasks: v.optional(v.array(TaskSchema)),
+  completed_tasks: v.optional(v.array(TaskSchema)),
+})

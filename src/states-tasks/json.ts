@@ -1,5 +1,6 @@
+import * as v from 'valibot'
 import type { states, tasks } from '../db/tables'
-import { events, type Json } from '../events/json'
+import { EventSchema, events, type Json, LongOrStringSchema } from '../events/json'
 
 type StateRow = typeof states.$inferSelect
 type TaskRow = typeof tasks.$inferSelect
@@ -37,3 +38,27 @@ export function stateJson(
     ...options.extensions,
   }
 }
+
+/** A task as emitted; extensions named in `extensions=` are further properties. */
+export const TaskSchema = v.looseObject({
+  service_id: v.optional(v.number()),
+  task_id: v.number(),
+  task_type: LongOrStringSchema,
+  state_id: v.optional(v.number()),
+  est_duration: v.optional(v.number()),
+  started: EventSchema,
+  completed: v.optional(EventSchema),
+})
+
+/** A state as emitted, with its tasks when the task flags ask; extensions are further properties. */
+export const StateSchema = v.looseObject({
+  service_id: v.optional(v.number()),
+  state_id: v.number(),
+  state_type: LongOrStringSchema,
+  previous_state_id: v.optional(v.number()),
+  est_duration: v.optional(v.number()),
+  started: EventSchema,
+  completed: v.optional(EventSchema),
+  active_tasks: v.optional(v.array(TaskSchema)),
+  completed_tasks: v.optional(v.array(TaskSchema)),
+})
