@@ -66,7 +66,7 @@ const AttributeBody = v.strictObject({
   default: v.optional(v.union([v.string(), v.number(), v.boolean()], 'must be a string, number or boolean')),
 })
 
-const ExtensionSchemaBody = v.strictObject({
+export const ExtensionSchemaBody = v.strictObject({
   name: v.pipe(
     v.string('must be a string'),
     v.regex(SCHEMA_NAME, 'must start with a letter, then letters, digits or _, at most 26 characters'),
@@ -158,3 +158,11 @@ export function extensionSchemaJson(definition: ExtensionDefinition) {
   }
 }
 export type { OwnerKind } from '../db/tables'
+
+/** A schema as `GET` emits it. */
+export const ExtensionSchemaSchema = v.object({
+  name: v.string(),
+  type: v.picklist(['single-valued', 'multi-valued']),
+  attributes: v.array(v.looseObject({ name: v.string(), type: v.string() })),
+  unique: v.optional(v.array(v.string())),
+})

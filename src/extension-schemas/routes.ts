@@ -1,12 +1,19 @@
 import { Hono } from 'hono'
+import * as v from 'valibot'
 import { runBatch } from '../db/batch'
 import type { AppEnv } from '../env'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { locationFor } from '../http/location'
+import { operation } from '../http/openapi'
 import { writeBatchWith } from '../http/write'
 import type { OwnerKind } from './requests'
-import { extensionSchemaJson, parseExtensionSchema } from './requests'
+import {
+  ExtensionSchemaBody,
+  ExtensionSchemaSchema,
+  extensionSchemaJson,
+  parseExtensionSchema,
+} from './requests'
 import { deleteSchema, insertSchema, schemasQuery } from './statements'
 import type { ExtensionDefinition } from './validator'
 
@@ -25,43 +32,94 @@ for (const [segment, kind] of Object.entries(KINDS)) {
   const base = `/metadata/${segment}/extensions`
 
   // Create Extension Schema
-  extensionSchemaRoutes.post(base, async (c) => {
-    const { db, tenant } = c.var
-    const body = await readJsonObject(c, { emptyIsObject: true })
-    let definition: ExtensionDefinition
-    if (kind === 'profile') {
-      // A profile extension may not take the name of a core attribute: checked against the metadata.
-      const written = await writeBatchWith(c, { data: false }, (metadata) => {
-        const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
-        const parsed = parseExtensionSchema(kind, body, coreNames)
-        return { statements: { schema: insertSchema(db, tenant, kind, parsed) }, value: parsed }
-      })
-      definition = written.value
-    } else {
-      definition = parseExtensionSchema(kind, body)
-      await runBatch(db, insertSchema(db, tenant, kind, definition))
-    }
-    c.header('Location', locationFor(c, `${base}/${definition.name}`))
-    return c.json({ name: definition.name }, 201)
-  })
+  const title = `${kind[0].toUpperCase()}${kind.slice(1)}`
+  extensionSchemaRoutes.post(
+    base,
+    operation(base, {
+      id: `create${title}ExtensionSchema`,
+      summary: `Create ${title} Extension Schema`,
+      tag: 'Extension schemas',
+      body: { schema: ExtensionSchemaBody, description: 'The schema: name, type, attributes, unique.' },
+      success: {
+        status: 201,
+        description: 'created',
+        schema: v.object({ name: v.string() }),
+        headers: { Location: 'the new schema' },
+      },
+      errors: ['validation_failed', 'reserved_name', 'name_taken', 'metadata_changed'],
+    }),
+    async (c) => {
+      const { db, tenant } = c.var
+      const body = await readJsonObject(c, { emptyIsObject: true })
+      let definition: ExtensionDefinition
+      if (kind === 'profile') {
+        // A profile extension may not take the name of a core attribute: checked against the metadata.
+        const written = await writeBatchWith(c, { data: false }, (metadata) => {
+          const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
+          const parsed = parseExtensionSchema(kind, body, coreNames)
+          return { statements: { schema: insertSchema(db, tenant, kind, parsed) }, value: parsed }
+        })
+        definition = written.value
+      } else {
+        definition = parseExtensionSchema(kind, body)
+        await runBatch(db, insertSchema(db, tenant, kind, definition))
+      }
+      c.header('Location', locationFor(c, `${base}/${definition.name}`))
+      return c.json({ name: definition.name }, 201)
+    },
+  )
 
   // Query Extension Schemas
-  extensionSchemaRoutes.get(base, async (c) => {
-    const rows = await schemasQuery(c.var.db, c.var.tenant, kind)
-    return c.json(rows.map(extensionSchemaJson))
-  })
+  extensionSchemaRoutes.get(
+    base,
+    operation(base, {
+      id: `query${title}ExtensionSchemas`,
+      summary: `Query ${title} Extension Schemas`,
+      tag: 'Extension schemas',
+      success: {
+        status: 200,
+        description: 'the schemas, oldest first',
+        schema: v.array(ExtensionSchemaSchema),
+      },
+      errors: [],
+    }),
+    async (c) => {
+      const rows = await schemasQuery(c.var.db, c.var.tenant, kind)
+      return c.json(rows.map(extensionSchemaJson))
+    },
+  )
 
   // Read Extension Schema
-  extensionSchemaRoutes.get(`${base}/:name`, async (c) => {
-    const [row] = await schemasQuery(c.var.db, c.var.tenant, kind, c.req.param('name'))
-    if (!row) throw new ApiError('extension_not_found')
-    return c.json(extensionSchemaJson(row))
-  })
+  extensionSchemaRoutes.get(
+    `${base}/:name`,
+    operation(`${base}/:name`, {
+      id: `read${title}ExtensionSchema`,
+      summary: `Read ${title} Extension Schema`,
+      tag: 'Extension schemas',
+      success: { status: 200, description: 'the schema', schema: ExtensionSchemaSchema },
+      errors: ['extension_not_found'],
+    }),
+    async (c) => {
+      const [row] = await schemasQuery(c.var.db, c.var.tenant, kind, c.req.param('name'))
+      if (!row) throw new ApiError('extension_not_found')
+      return c.json(extensionSchemaJson(row))
+    },
+  )
 
   // Delete Extension Schema: the schema and every record of it, atomically.
-  extensionSchemaRoutes.delete(`${base}/:name`, async (c) => {
-    const { db, tenant } = c.var
-    await runBatch(db, deleteSchema(db, tenant, kind, c.req.param('name')))
-    return c.body(null, 204)
-  })
+  extensionSchemaRoutes.delete(
+    `${base}/:name`,
+    operation(`${base}/:name`, {
+      id: `delete${title}ExtensionSchema`,
+      summary: `Delete ${title} Extension Schema`,
+      tag: 'Extension schemas',
+      success: { status: 204, description: 'deleted, with every record of it' },
+      errors: ['extension_not_found', 'schema_in_use'],
+    }),
+    async (c) => {
+      const { db, tenant } = c.var
+      await runBatch(db, deleteSchema(db, tenant, kind, c.req.param('name')))
+      return c.body(null, 204)
+    },
+  )
 }

@@ -209,3 +209,7 @@ export const WRITE_ERRORS: ErrorCode[] = [
   'too_many_records',
   'metadata_changed',
 ]
+
+/** What a profile body holds. */
+export const PROFILE_BODY =
+  'customer_id, the core attributes of the tenant (a value or an array of values), and registered profile extensions by name.'

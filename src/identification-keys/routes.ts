@@ -7,6 +7,7 @@ import { SCHEMA_NAME } from '../extension-schemas/requests'
 import { readJsonObject } from '../http/body'
 import { ApiError, type FieldIssue } from '../http/errors'
 import { locationFor } from '../http/location'
+import { operation } from '../http/openapi'
 import { looseBoolean, parseOrThrow } from '../http/validate'
 import { writeBatch } from '../http/write'
 import type { KeyRow } from '../profiles/core-attributes'
@@ -72,19 +73,53 @@ function resolveKey(body: v.InferOutput<typeof KeyBody>, metadata: TenantMetadat
 }
 
 // Create Identification Key: the key and every existing profile's entries, in one batch.
-identificationKeyRoutes.post(BASE, async (c) => {
-  const { db, tenant } = c.var
-  const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))
-  await writeBatch(c, { data: false, keyConflict: 'key_values_not_unique' }, (metadata) => ({
-    key: insertKey(
-      db,
-      tenant,
-      { name: body.name, ...resolveKey(body, metadata) },
-      metadata.limits.keyEntriesPerProfile,
-    ),
-  }))
-  c.header('Location', locationFor(c, `${BASE}/${body.name}`))
-  return c.json({ name: body.name }, 201)
+identificationKeyRoutes.post(
+  BASE,
+  operation(BASE, {
+    id: 'createIdentificationKey',
+    summary: 'Create Identification Key',
+    tag: 'Identification keys',
+    body: {
+      schema: KeyBody,
+      description: 'name, source (profile or a profile extension), 1 to 5 attributes, unique.',
+    },
+    success: {
+      status: 201,
+      description: 'created',
+      schema: v.object({ name: v.string() }),
+      headers: { Location: 'the new key' },
+    },
+    errors: [
+      'validation_failed',
+      'unknown_extension',
+      'name_taken',
+      'key_values_not_unique',
+      'too_many_key_entries',
+      'metadata_changed',
+    ],
+  }),
+  async (c) => {
+    const { db, tenant } = c.var
+    const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))
+    await writeBatch(c, { data: false, keyConflict: 'key_values_not_unique' }, (metadata) => ({
+      key: insertKey(
+        db,
+        tenant,
+        { name: body.name, ...resolveKey(body, metadata) },
+        metadata.limits.keyEntriesPerProfile,
+      ),
+    }))
+    c.header('Location', locationFor(c, `${BASE}/${body.name}`))
+    return c.json({ name: body.name }, 201)
+  },
+)
+
+/** A key as it is emitted. */
+const KeySchema = v.object({
+  name: v.string(),
+  source: v.string(),
+  attributes: v.array(v.string()),
+  unique: v.boolean(),
 })
 
 /** A key as listed: extension attributes are prefixed with the extension's name (docs/behaviour.md#identify). */
@@ -105,17 +140,47 @@ async function readKeys(c: { var: AppEnv['Variables'] }, name?: string) {
 }
 
 // Query Identification Keys
-identificationKeyRoutes.get(BASE, async (c) => c.json(await readKeys(c)))
+identificationKeyRoutes.get(
+  BASE,
+  operation(BASE, {
+    id: 'queryIdentificationKeys',
+    summary: 'Query Identification Keys',
+    tag: 'Identification keys',
+    success: { status: 200, description: 'the keys, oldest first', schema: v.array(KeySchema) },
+    errors: [],
+  }),
+  async (c) => c.json(await readKeys(c)),
+)
 
 // Read Identification Key
-identificationKeyRoutes.get(`${BASE}/:name`, async (c) => {
-  const [key] = await readKeys(c, c.req.param('name'))
-  if (!key) throw new ApiError('identification_key_not_found')
-  return c.json(key)
-})
+identificationKeyRoutes.get(
+  `${BASE}/:name`,
+  operation(`${BASE}/:name`, {
+    id: 'readIdentificationKey',
+    summary: 'Read Identification Key',
+    tag: 'Identification keys',
+    success: { status: 200, description: 'the key', schema: KeySchema },
+    errors: ['identification_key_not_found'],
+  }),
+  async (c) => {
+    const [key] = await readKeys(c, c.req.param('name'))
+    if (!key) throw new ApiError('identification_key_not_found')
+    return c.json(key)
+  },
+)
 
 // Delete Identification Key
-identificationKeyRoutes.delete(`${BASE}/:name`, async (c) => {
-  await runBatch(c.var.db, deleteKey(c.var.db, c.var.tenant, c.req.param('name')))
-  return c.body(null, 204)
-})
+identificationKeyRoutes.delete(
+  `${BASE}/:name`,
+  operation(`${BASE}/:name`, {
+    id: 'deleteIdentificationKey',
+    summary: 'Delete Identification Key',
+    tag: 'Identification keys',
+    success: { status: 204, description: 'deleted, with its entries' },
+    errors: ['identification_key_not_found'],
+  }),
+  async (c) => {
+    await runBatch(c.var.db, deleteKey(c.var.db, c.var.tenant, c.req.param('name')))
+    return c.body(null, 204)
+  },
+)

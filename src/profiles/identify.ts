@@ -19,7 +19,8 @@ export interface IdentifyFilter {
   value: string
 }
 
-const IdentifyOptions = v.object({
+/** The options of Identify Customer; every other parameter is an attribute filter. */
+export const IdentifyQuery = v.object({
   id_key: v.optional(v.string()),
   include_profile: v.optional(
     v.pipe(
@@ -53,7 +54,7 @@ function storedForm(attribute: StoredAttribute, value: string): string {
  * configured number → 400 `too_many_filters`, before any SQL is built (docs/behaviour.md#limits).
  */
 export function parseIdentifyQuery(params: [string, string][], metadata: TenantMetadata) {
-  const options = parseOrThrow(IdentifyOptions, Object.fromEntries(params), 'invalid_parameter')
+  const options = parseOrThrow(IdentifyQuery, Object.fromEntries(params), 'invalid_parameter')
   const filters = new Map<string, IdentifyFilter>()
   const add = (filter: IdentifyFilter) =>
     filters.set(JSON.stringify([filter.source, filter.attribute, filter.value]), filter)

@@ -4,10 +4,22 @@ import pkg from '../../package.json' with { type: 'json' }
 import type { AppEnv } from '../env'
 import { readJsonObject } from '../http/body'
 import { locationFor } from '../http/location'
+import { operation } from '../http/openapi'
 import { parseOrThrow } from '../http/validate'
 import { modeQuery, setMode } from './statements'
 
 export const serverRoutes = new Hono<AppEnv>()
+
+const StatusSchema = v.object({
+  version: v.string(),
+  mode: v.picklist(['production', 'maintenance']),
+  system_time: v.string(),
+  started: v.string(),
+  last_request: v.nullable(v.string()),
+  requests: v.number(),
+  client_errors: v.number(),
+  server_errors: v.number(),
+})
 
 const ModeBody = v.strictObject({
   mode: v.pipe(
@@ -22,25 +34,55 @@ const ModeBody = v.strictObject({
  * select it in their batch and writes assert it in theirs (docs/behaviour.md#server-mode).
  */
 // Set Server Mode
-serverRoutes.post('/server/mode', async (c) => {
-  const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
-  await setMode(c.var.db, c.var.tenant, mode)
-  c.header('Location', locationFor(c, '/server/status'))
-  return c.json({ 'server changed': mode })
-})
+serverRoutes.post(
+  '/server/mode',
+  operation('/server/mode', {
+    id: 'setServerMode',
+    summary: 'Set Server Mode',
+    tag: 'Server',
+    body: { schema: ModeBody, description: 'The mode of this tenant.' },
+    success: {
+      status: 200,
+      description: 'changed',
+      schema: v.object({ 'server changed': v.string() }),
+      headers: { Location: '/server/status' },
+    },
+    errors: ['validation_failed'],
+  }),
+  async (c) => {
+    const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
+    await setMode(c.var.db, c.var.tenant, mode)
+    c.header('Location', locationFor(c, '/server/status'))
+    return c.json({ 'server changed': mode })
+  },
+)
 
 // Query Server Status: version, mode, times and this instance's counters (reset when it restarts).
-serverRoutes.get('/server/status', async (c) => {
-  const [state] = await modeQuery(c.var.db, c.var.tenant)
-  const { stats } = c.var
-  return c.json({
-    version: pkg.version,
-    mode: state?.mode ?? 'production',
-    system_time: new Date().toISOString(),
-    started: stats.started,
-    last_request: stats.lastRequest,
-    requests: stats.requests,
-    client_errors: stats.clientErrors,
-    server_errors: stats.serverErrors,
-  })
-})
+serverRoutes.get(
+  '/server/status',
+  operation('/server/status', {
+    id: 'queryServerStatus',
+    summary: 'Query Server Status',
+    tag: 'Server',
+    success: {
+      status: 200,
+      description: 'the status of the tenant and of this instance',
+      schema: StatusSchema,
+    },
+    errors: [],
+  }),
+  async (c) => {
+    const [state] = await modeQuery(c.var.db, c.var.tenant)
+    const { stats } = c.var
+    return c.json({
+      version: pkg.version,
+      mode: state?.mode ?? 'production',
+      system_time: new Date().toISOString(),
+      started: stats.started,
+      last_request: stats.lastRequest,
+      requests: stats.requests,
+      client_errors: stats.clientErrors,
+      server_errors: stats.serverErrors,
+    })
+  },
+)

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import * as v from 'valibot'
 import type { Database, Statement } from '../db/database'
 import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
@@ -6,6 +7,7 @@ import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
 import type { Json } from '../events/json'
 import { readJsonObject, readJsonValue } from '../http/body'
+import { EVENT_BODY, EXTENSION_VALUE, operation, WRITE_ERRORS } from '../http/openapi'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
 import { serviceExists } from '../services/statements'
@@ -89,4 +91,37 @@ export function putChildExtension(child: Child) {
     }))
     return c.body(null, 204)
   }
+}
+
+const titles = { state: 'State', task: 'Task' } as const
+
+/** Complete State / Complete Task, as the contract describes them. */
+export function completeOperation(child: Child) {
+  const title = titles[child.kind]
+  const path = `/services/:id/${child.kind}s/:${child.kind}_id/end`
+  return operation(path, {
+    id: `complete${title}`,
+    summary: `Complete ${title}`,
+    tag: `${title}s`,
+    data: true,
+    description: 'A state’s tasks stay active (docs/behaviour.md#completion).',
+    body: { schema: EndEventBody, description: EVENT_BODY },
+    success: { status: 204, description: 'completed' },
+    errors: [...WRITE_ERRORS, 'service_not_found', `${child.kind}_not_found`, 'already_completed'],
+  })
+}
+
+/** Update State Extension / Update Task Extension, as the contract describes them. */
+export function extensionOperation(child: Child) {
+  const title = titles[child.kind]
+  const path = `/services/:id/${child.kind}s/:${child.kind}_id/extensions/:name`
+  return operation(path, {
+    id: `update${title}Extension`,
+    summary: `Update ${title} Extension`,
+    tag: `${title}s`,
+    data: true,
+    body: { schema: v.unknown(), description: EXTENSION_VALUE },
+    success: { status: 204, description: 'replaced (also on a completed item)' },
+    errors: [...WRITE_ERRORS, 'unknown_extension', 'service_not_found', `${child.kind}_not_found`],
+  })
 }

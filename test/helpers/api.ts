@@ -1,4 +1,5 @@
 import { ERROR_CODES } from '../../src/http/errors'
+import { checkAgainstContract } from './contract'
 
 export interface ApiResponse {
   status: number
@@ -32,6 +33,7 @@ export function apiClient(fetcher: (request: Request) => Response | Promise<Resp
     const text = await response.text()
     const parsed = text ? JSON.parse(text) : undefined
     if (response.status >= 400) assertEnvelope(method, path, response.status, parsed)
+    await checkAgainstContract(method, path, response.status, parsed)
     return { status: response.status, headers: response.headers, body: parsed, text } satisfies ApiResponse
   }
   return {
