@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
@@ -86,6 +87,18 @@ export function createApp({ database, config }: AppOptions) {
       c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
     }
   })
+
+  // Browser agent desktops: CORS is answered before auth, so a preflight never gets a 401 or 405.
+  if (config.corsOrigins.length) {
+    app.use(
+      cors({
+        origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type', 'ContactCenterId', 'GroupId', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'X-Result-Truncated', 'Location', 'Retry-After'],
+        maxAge: 600,
+      }),
+    )
+  }
 
   if (config.apiTokens.length) {
     // Hono compares hashes of the tokens in constant time; every failure is our 401 envelope.

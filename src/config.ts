@@ -26,6 +26,8 @@ export interface AppConfig {
   listLimit: number
   /** When not empty, every request needs `Authorization: Bearer <one of these>`. */
   apiTokens: string[]
+  /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
+  corsOrigins: string[]
   limits: Limits
 }
 
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   bodyLimitBytes: 1024 * 1024,
   listLimit: 1000,
   apiTokens: [],
+  corsOrigins: [],
   limits: DEFAULT_LIMITS,
 }
 
@@ -71,6 +74,17 @@ function wholeNumber(fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER) {
   )
 }
 
+/** A comma-separated list; blanks dropped. */
+const commaList = v.pipe(
+  v.optional(v.string(), ''),
+  v.transform((text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
+)
+
 const optionalText = v.pipe(
   v.optional(v.string()),
   v.transform((text) => (text?.trim() ? text.trim() : undefined)),
@@ -86,15 +100,8 @@ const EnvSchema = v.object({
   MAX_RECORDS_PER_EXTENSION: wholeNumber(DEFAULT_LIMITS.recordsPerExtension),
   MAX_KEY_ENTRIES_PER_PROFILE: wholeNumber(DEFAULT_LIMITS.keyEntriesPerProfile),
   MAX_IDENTIFY_FILTERS: wholeNumber(DEFAULT_LIMITS.identifyFilters),
-  API_TOKENS: v.pipe(
-    v.optional(v.string(), ''),
-    v.transform((text) =>
-      text
-        .split(',')
-        .map((token) => token.trim())
-        .filter(Boolean),
-    ),
-  ),
+  API_TOKENS: commaList,
+  CORS_ORIGINS: commaList,
 })
 
 /** Reads the variables of the README's configuration table; unset ones keep their default. */
@@ -112,6 +119,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       listLimit: e.LIST_LIMIT,
       apiTokens: e.API_TOKENS,
+      corsOrigins: e.CORS_ORIGINS,
       limits: {
         valuesPerAttribute: e.MAX_VALUES_PER_ATTRIBUTE,
         recordsPerExtension: e.MAX_RECORDS_PER_EXTENSION,

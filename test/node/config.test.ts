@@ -26,6 +26,7 @@ describe('configuration, read by one schema for every entry', () => {
       MAX_KEY_ENTRIES_PER_PROFILE: '7',
       MAX_IDENTIFY_FILTERS: '8',
       API_TOKENS: ' one-token-of-16-chars , ,two-token-of-16-chars',
+      CORS_ORIGINS: 'https://desk.example',
       SOME_KV_NAMESPACE: { get() {} },
     })
     expect(config).toEqual({
@@ -33,6 +34,7 @@ describe('configuration, read by one schema for every entry', () => {
         bodyLimitBytes: 2048,
         listLimit: 5,
         apiTokens: ['one-token-of-16-chars', 'two-token-of-16-chars'],
+        corsOrigins: ['https://desk.example'],
         limits: {
           valuesPerAttribute: 4,
           recordsPerExtension: 6,
