@@ -13,6 +13,7 @@ import { describeCauses, isDatabaseUnavailable } from './db/failures'
 import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats } from './env'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
+import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
 import { documentation } from './http/openapi'
 import { tenantOf } from './http/tenant'
@@ -37,6 +38,8 @@ export interface AppOptions {
    */
   database: () => RequestDatabase
   config: AppConfig
+  /** Serves the files of the reference page (`/docs`); each entry has its own way to read them. */
+  docsAsset?: DocsAssetReader
 }
 
 /** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (docs/behaviour.md#surface). */
@@ -46,7 +49,7 @@ export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 const RETRY_AFTER_SECONDS = 1
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
-export function createApp({ database, config }: AppOptions) {
+export function createApp({ database, config, docsAsset }: AppOptions) {
   // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
   const app = new Hono<AppEnv>({ strict: false })
   const stats: InstanceStats = {
@@ -99,6 +102,20 @@ export function createApp({ database, config }: AppOptions) {
       }),
     )
   }
+
+  // The contract and its reference page: open to anyone only when DOCS_PUBLIC says so (registered
+  // before auth, they answer before it runs); otherwise behind the same auth as the API.
+  const contract = new Hono<AppEnv>()
+  contract.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: documentation(pkg.version),
+      exclude: [/^\/genesys\/1\/cs\//, '/openapi.json', /^\/docs/],
+      defaultValidationErrorResponse: false,
+    }),
+  )
+  contract.route('/', docsRoutes(docsAsset))
+  if (config.docsPublic) app.route('/', contract)
 
   if (config.apiTokens.length) {
     // Hono compares hashes of the tokens in constant time; every failure is our 401 envelope.
@@ -154,15 +171,7 @@ export function createApp({ database, config }: AppOptions) {
     app.route(prefix, serverRoutes)
   }
 
-  // The contract: generated from the operations the routes describe (src/http/openapi.ts).
-  app.get(
-    '/openapi.json',
-    openAPIRouteHandler(app, {
-      documentation: documentation(pkg.version),
-      exclude: [/^\/genesys\/1\/cs\//, '/openapi.json'],
-      defaultValidationErrorResponse: false,
-    }),
-  )
+  if (!config.docsPublic) app.route('/', contract)
 
   app.notFound((c) => c.json(errorEnvelope(requestInfo(c), new ApiError('not_found')), 404))
 

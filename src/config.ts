@@ -28,6 +28,8 @@ export interface AppConfig {
   apiTokens: string[]
   /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
   corsOrigins: string[]
+  /** `/openapi.json` and `/docs` without a token (they are behind auth otherwise). */
+  docsPublic: boolean
   limits: Limits
 }
 
@@ -52,6 +54,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   listLimit: 1000,
   apiTokens: [],
   corsOrigins: [],
+  docsPublic: false,
   limits: DEFAULT_LIMITS,
 }
 
@@ -102,6 +105,12 @@ const EnvSchema = v.object({
   MAX_IDENTIFY_FILTERS: wholeNumber(DEFAULT_LIMITS.identifyFilters),
   API_TOKENS: commaList,
   CORS_ORIGINS: commaList,
+  DOCS_PUBLIC: v.pipe(
+    v.optional(v.string(), 'false'),
+    v.transform((text) => text.trim().toLowerCase()),
+    v.picklist(['true', 'false', ''], 'must be true or false'),
+    v.transform((text) => text === 'true'),
+  ),
 })
 
 /** Reads the variables of the README's configuration table; unset ones keep their default. */
@@ -120,6 +129,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       listLimit: e.LIST_LIMIT,
       apiTokens: e.API_TOKENS,
       corsOrigins: e.CORS_ORIGINS,
+      docsPublic: e.DOCS_PUBLIC,
       limits: {
         valuesPerAttribute: e.MAX_VALUES_PER_ATTRIBUTE,
         recordsPerExtension: e.MAX_RECORDS_PER_EXTENSION,

@@ -16,6 +16,8 @@ export interface WorkerEnv extends Env {
   API_TOKENS?: string
   BODY_LIMIT_BYTES?: string
   LIST_LIMIT?: string
+  /** Workers static assets (wrangler.toml `[assets]`): the files of the reference page. */
+  ASSETS?: { fetch(request: Request | string): Promise<Response> }
 }
 
 /**
@@ -46,6 +48,8 @@ function appFor(env: WorkerEnv): App {
         return { db: drizzle(client, { schema }), release: () => client.close() }
       },
       config: config.app,
+      docsAsset: (file, request) =>
+        env.ASSETS ? env.ASSETS.fetch(new URL(`/${file}`, request.url).toString()) : Promise.resolve(null),
     })
   }
   return app

@@ -27,6 +27,7 @@ describe('configuration, read by one schema for every entry', () => {
       MAX_IDENTIFY_FILTERS: '8',
       API_TOKENS: ' one-token-of-16-chars , ,two-token-of-16-chars',
       CORS_ORIGINS: 'https://desk.example',
+      DOCS_PUBLIC: 'TRUE',
       SOME_KV_NAMESPACE: { get() {} },
     })
     expect(config).toEqual({
@@ -35,6 +36,7 @@ describe('configuration, read by one schema for every entry', () => {
         listLimit: 5,
         apiTokens: ['one-token-of-16-chars', 'two-token-of-16-chars'],
         corsOrigins: ['https://desk.example'],
+        docsPublic: true,
         limits: {
           valuesPerAttribute: 4,
           recordsPerExtension: 6,

@@ -30,3 +30,18 @@ describe('the worker entry', () => {
     expect(missing.headers.get('Content-Type')).toBe('application/json; charset=utf-8')
   })
 })
+
+describe('the reference page on the worker', () => {
+  it('serves /docs and its files from Workers static assets, and no other asset', async () => {
+    const page = await SELF.fetch('http://worker/docs')
+    expect(page.status).toBe(200)
+    const script = await SELF.fetch('http://worker/docs/swagger-ui-bundle.js')
+    expect(script.status).toBe(200)
+    expect(script.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8')
+    expect((await script.text()).length).toBeGreaterThan(100_000)
+    const css = await SELF.fetch('http://worker/docs/swagger-ui.css')
+    expect(css.status).toBe(200)
+    // The worker runs first: the package's other files are not served.
+    expect((await SELF.fetch('http://worker/index.html')).status).toBe(404)
+  })
+})
