@@ -6424,12 +6424,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    type: "single-valued" | "multi-valued";
+                    type: string;
                     attributes?: {
                         name: string;
-                        /** @enum {string} */
-                        type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                        type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
                         default?: string | number | boolean;
@@ -7015,12 +7013,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    type: "single-valued" | "multi-valued";
+                    type: string;
                     attributes?: {
                         name: string;
-                        /** @enum {string} */
-                        type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                        type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
                         default?: string | number | boolean;
@@ -7606,12 +7602,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    type: "single-valued" | "multi-valued";
+                    type: string;
                     attributes?: {
                         name: string;
-                        /** @enum {string} */
-                        type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                        type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
                         default?: string | number | boolean;
@@ -8197,12 +8191,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    type: "single-valued" | "multi-valued";
+                    type: string;
                     attributes?: {
                         name: string;
-                        /** @enum {string} */
-                        type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                        type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
                         default?: string | number | boolean;
@@ -10788,8 +10780,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @enum {string} */
-                    mode: "maintenance" | "production";
+                    mode: string;
                 };
             };
         };

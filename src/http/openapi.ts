@@ -52,7 +52,9 @@ export function envelopeSchema(codes: readonly ErrorCode[]) {
   })
 }
 
-const convert = { errorMode: 'ignore' as const }
+const convert = { options: { errorMode: 'ignore' as const } }
+// A request body is described as clients send it (before the schema's own transformations).
+const convertInput = { options: { errorMode: 'ignore' as const, typeMode: 'input' as const } }
 
 function errorResponses(codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>()
@@ -120,7 +122,7 @@ export function operation(path: string, spec: OperationSpec): MiddlewareHandler 
           requestBody: {
             required: false,
             description: spec.body.description,
-            content: { [JSON_MEDIA]: { schema: resolver(spec.body.schema, convert) } },
+            content: { [JSON_MEDIA]: { schema: resolver(spec.body.schema, convertInput) } },
           },
         }
       : {}),
@@ -182,7 +184,8 @@ export function documentation(version: string) {
         },
       },
     },
-    security: [{ bearer: [] }],
+    // Auth is on when the server has API_TOKENS, off otherwise.
+    security: [{ bearer: [] }, {} as Record<string, string[]>],
   }
 }
 
