@@ -19,6 +19,9 @@ const flag = v.optional(
 /** Most distinct items a comma list may hold: each becomes a bound SQL variable (docs/behaviour.md#limits). */
 export const MAX_LIST_ITEMS = 100
 
+/** A well-formed decimal id (64-bit ids have at most 20 digits; longer ones are refused). */
+const ID = /^[1-9]\d{0,39}$/
+
 /** A comma list (URL-encoded commas arrive decoded); empty and repeated items are ignored. */
 export const commaList = v.optional(
   v.pipe(
@@ -55,9 +58,7 @@ export const StateReadQuery = v.object({
 export const TaskReadQuery = v.object({
   extensions: commaList,
   task_types: commaList,
-  state_id: v.optional(
-    v.pipe(v.string(), v.regex(/^[1-9]\d{0,15}$/, 'must be a positive integer'), v.transform(Number)),
-  ),
+  state_id: v.optional(v.pipe(v.string(), v.regex(ID, 'must be a positive integer'), v.transform(toId))),
 })
 
 export function parseQuery<S extends v.GenericSchema>(
@@ -67,14 +68,26 @@ export function parseQuery<S extends v.GenericSchema>(
   return parseOrThrow(schema, query, 'invalid_parameter')
 }
 
-/** A path id: a positive decimal integer (docs/behaviour.md#identifiers). */
+/** No row has this id (ids start at 1): what an id beyond 2^53−1 resolves to. */
+export const ABSENT_ID = 0
+
+/**
+ * A path or query id: a positive decimal integer, else 400 (docs/behaviour.md#identifiers). One beyond
+ * 2^53−1 (a migrated 64-bit id) cannot exist here: it resolves to an id no row has, so the request
+ * answers 404 like any other id that does not exist.
+ */
+export function toId(text: string): number {
+  const id = Number(text)
+  return Number.isSafeInteger(id) ? id : ABSENT_ID
+}
+
 export function parseId(value: string | undefined, name: string): number {
-  if (value === undefined || !/^[1-9]\d{0,15}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+  if (value === undefined || !ID.test(value)) {
     throw new ApiError('invalid_parameter', `${name} must be a positive integer`, [
       { path: name, message: 'must be a positive integer' },
     ])
   }
-  return Number(value)
+  return toId(value)
 }
 
 /** The validators of the extensions named in `extensions=`; an unregistered one is 400 (docs/behaviour.md#lists). */

@@ -44,6 +44,20 @@ describe('hostile path parameters', () => {
     expect(await databaseSnapshot(h.client)).toBe(before)
   })
 
+  it('answers 404 for a well-formed id beyond 2^53 (a migrated 64-bit id cannot exist here)', async () => {
+    const api = forTenant(h.api, 'hostile-paths-64bit')
+    const sid = (await api.post('/services/start', { service_type: 1, contact_key: 'K' })).body.service_id
+    const before = await databaseSnapshot(h.client)
+    for (const id of ['9007199254740993', '18446744073709551615']) {
+      expectRefused(await api.get(`/services/${id}`), 'service_not_found', [id])
+      expectRefused(await api.post(`/services/${id}/end`, {}), 'service_not_found', [id])
+      expectRefused(await api.get(`/services/${sid}/states/${id}`), 'state_not_found', [id])
+      expect((await api.get(`/services/${sid}/tasks?state_id=${id}`)).body).toEqual([])
+    }
+    expectRefused(await api.get(`/services/${'9'.repeat(41)}`), 'invalid_parameter')
+    expect(await databaseSnapshot(h.client)).toBe(before)
+  })
+
   it('does not echo an existing customer id in a conflict', async () => {
     const api = forTenant(h.api, 'hostile-paths-conflict')
     expect((await api.post('/profiles', { customer_id: 'SECRET-C1' })).status).toBe(201)
