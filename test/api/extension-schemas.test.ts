@@ -216,9 +216,42 @@ describe('extension values against their schema', () => {
     expect(safe).toEqual({ big: 42, Code: 'a', prefix: '555' })
   })
 
+  it('accepts the exact text of a typed value and stores the typed value (ORS/VXML variables are strings)', async () => {
+    const { response, stored } = await put({
+      Code: 'a',
+      flag: 'TRUE',
+      small: '-2147483648',
+      big: '9007199254740993',
+      ratio: '1e3',
+      price: '12.50',
+    })
+    expect(response.status).toBe(204)
+    expect(stored).toEqual({
+      Code: 'a',
+      flag: true,
+      small: -2147483648,
+      big: '9007199254740993',
+      ratio: 1000,
+      price: '12.50',
+      prefix: '555',
+    })
+    const { stored: max } = await put({
+      Code: 'a',
+      small: '2147483647',
+      big: '9007199254740991',
+      flag: 'false',
+    })
+    expect(max).toEqual({ Code: 'a', small: 2147483647, big: 9007199254740991, flag: false, prefix: '555' })
+  })
+
   const refused: [string, unknown][] = [
     ['a missing mandatory attribute', { flag: true }],
-    ['a string for a boolean', { Code: 'a', flag: 'true' }],
+    ['a string that is no boolean', { Code: 'a', flag: 'yes' }],
+    ['a string beyond 32 bits for an integer', { Code: 'a', small: '2147483648' }],
+    ['a decimal string for an integer', { Code: 'a', small: '7.0' }],
+    ['a padded string for an integer', { Code: 'a', small: ' 7' }],
+    ['a string that is no JSON number for a double', { Code: 'a', ratio: '.5' }],
+    ['NaN for a double', { Code: 'a', ratio: 'NaN' }],
     ['an integer beyond 32 bits', { Code: 'a', small: 2147483648 }],
     ['an unsafe JSON number for a long', '{"Code":"a","big":9007199254740993}'],
     ['a long beyond 64 bits', { Code: 'a', big: '9223372036854775808' }],
