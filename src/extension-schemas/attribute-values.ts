@@ -66,7 +66,10 @@ export function attributeValueSchema(attribute: StoredAttribute): v.GenericSchem
       )
     case 'double':
       return v.pipe(
-        v.union([v.number(), v.pipe(v.string(), v.regex(JSON_NUMBER), v.transform(Number))], 'must be a number'),
+        v.union(
+          [v.number(), v.pipe(v.string(), v.regex(JSON_NUMBER), v.transform(Number))],
+          'must be a number',
+        ),
         v.finite('must be a number'),
       )
     case 'date':
