@@ -799,6 +799,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -1070,6 +1072,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -1341,6 +1345,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -1612,6 +1618,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -1883,6 +1891,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -2154,6 +2164,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
@@ -2980,6 +2992,8 @@ export interface operations {
                 active_tasks?: string;
                 completed_tasks?: string;
                 extensions?: string;
+                started_from?: string;
+                started_to?: string;
             };
             header?: {
                 /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import type { TenantMetadata } from '../db/metadata'
 import type { OwnerKind } from '../db/tables'
+import { timestamp } from '../events/fields'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { ApiError } from './errors'
 import { parseOrThrow } from './validate'
@@ -39,12 +40,18 @@ export const commaList = v.optional(
   '',
 )
 
+/** An optional timestamp (docs/behaviour.md#event-fields), normalised to UTC with milliseconds. */
+const timestampParam = v.optional(timestamp)
+
 export const ServiceReadQuery = v.object({
   active_states: flag,
   completed_states: flag,
   active_tasks: flag,
   completed_tasks: flag,
   extensions: commaList,
+  /** Query Services only: bounds of `started.timestamp`, both inclusive (docs/behaviour.md#lists). */
+  started_from: timestampParam,
+  started_to: timestampParam,
 })
 export type ServiceReadOptions = v.InferOutput<typeof ServiceReadQuery>
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, type SQL } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import type { Database } from '../db/database'
 import { extensionsByOwner, recordsQuery } from '../db/extension-records'
 import { type CompletionFilter, completionFilter, nestedLists, newestPerList } from '../db/lists'
@@ -16,8 +16,22 @@ export type ServiceFilter = CompletionFilter
 /** Which services a read selects. */
 export type ServiceSelection =
   | { by: 'id'; id: number }
-  | { by: 'customer'; customerId: string; filter: ServiceFilter }
-  | { by: 'contact_key'; contactKey: string; filter: ServiceFilter }
+  | { by: 'customer'; customerId: string; filter: ServiceFilter; started?: StartedBounds }
+  | { by: 'contact_key'; contactKey: string; filter: ServiceFilter; started?: StartedBounds }
+
+/** Bounds of `started.timestamp` (UTC text with milliseconds: text order is time order). */
+export interface StartedBounds {
+  from?: string
+  to?: string
+}
+
+function startedWithin(bounds: StartedBounds | undefined): SQL | undefined {
+  const started = sql`json_extract(${services.started}, '$.timestamp')`
+  return and(
+    bounds?.from === undefined ? undefined : sql`${started} >= ${bounds.from}`,
+    bounds?.to === undefined ? undefined : sql`${started} <= ${bounds.to}`,
+  )
+}
 
 function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
   switch (selection.by) {
@@ -28,6 +42,7 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
         eq(services.tenant, tenant),
         eq(services.customerId, selection.customerId),
         completionFilter(services.completed, selection.filter),
+        startedWithin(selection.started),
       ) as SQL
     case 'contact_key':
       // Anonymous services only: an associated service leaves the anonymous list (docs/behaviour.md#associate-service).
@@ -36,6 +51,7 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
         eq(services.contactKey, selection.contactKey),
         isNull(services.customerId),
         completionFilter(services.completed, selection.filter),
+        startedWithin(selection.started),
       ) as SQL
   }
 }

@@ -40,6 +40,8 @@ export const serviceRoutes = new Hono<AppEnv>()
 
 /** Query Services: every representation flag applies; at most `listLimit` items (docs/behaviour.md#lists). */
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
+  // started_from / started_to bound the list (docs/behaviour.md#lists); LIST_LIMIT applies after them.
+  if (selection.by !== 'id') selection.started = { from: options.started_from, to: options.started_to }
   return listJson(c, await readServices(c.var.db, c.var.tenant, selection, options, c.var.config.listLimit))
 }
 

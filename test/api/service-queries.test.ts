@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { extensionRecords, services } from '../../src/db/tables'
+import { forTenant } from '../helpers/api'
 import { FEEDBACK, SATISFACTION } from '../helpers/fixtures'
 import { createHarness, type Harness } from '../helpers/harness'
 
@@ -182,5 +183,38 @@ describe('Delete Service', () => {
     expect(await h.db.$count(extensionRecords, eq(extensionRecords.ownerId, keep))).toBe(1)
     expect((await h.api.get(`/services/${id}`)).status).toBe(404)
     expect((await h.api.delete(`/services/${id}`)).status).toBe(404)
+  })
+})
+
+describe('Query Services by start time (started_from, started_to)', () => {
+  it('bounds started.timestamp, both inclusive, before LIST_LIMIT; a malformed bound is 400', async () => {
+    const api = forTenant(h.api, 'started-bounds')
+    const at = (minute: number) => `2026-11-28T09:${String(minute).padStart(2, '0')}:00.000Z`
+    const ids: number[] = []
+    for (const minute of [1, 2, 3, 4]) {
+      ids.push(
+        (await api.post('/services/start', { service_type: 1, customer_id: 'B1', timestamp: at(minute) }))
+          .body.service_id,
+      )
+    }
+    const listed = async (query: string) =>
+      (await api.get(`/customers/B1/services?${query}`)).body.map((s: { service_id: number }) => s.service_id)
+    expect(await listed(`started_from=${at(2)}&started_to=${at(3)}`)).toEqual(ids.slice(1, 3))
+    expect(await listed(`started_from=${encodeURIComponent('2026-11-28T10:03:00+01:00')}`)).toEqual(
+      ids.slice(2),
+    )
+    expect(await listed(`started_to=${at(1)}`)).toEqual(ids.slice(0, 1))
+    const anonymous = await api.post('/services/start', {
+      service_type: 1,
+      contact_key: 'ANI-B',
+      timestamp: at(5),
+    })
+    expect((await api.get(`/services/anonymous/ANI-B?started_from=${at(6)}`)).body).toEqual([])
+    expect((await api.get(`/services/anonymous/ANI-B/active?started_from=${at(5)}`)).body[0].service_id).toBe(
+      anonymous.body.service_id,
+    )
+    const bad = await api.get('/customers/B1/services?started_from=yesterday')
+    expect(bad.status).toBe(400)
+    expect(bad.body.code).toBe('invalid_parameter')
   })
 })
