@@ -160,7 +160,8 @@ export function createApp({ database, config, docsAsset }: AppOptions) {
     }),
   )
 
-  for (const prefix of PATH_PREFIXES) {
+  // BASE_PATH adds one more prefix (vendor samples use /cv/… and /cms/…).
+  for (const prefix of config.basePath ? [...PATH_PREFIXES, config.basePath] : PATH_PREFIXES) {
     // Services first: `/services/anonymous/…` must win over `/services/:id/…`.
     app.route(prefix, serviceRoutes)
     app.route(prefix, stateRoutes)

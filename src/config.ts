@@ -30,6 +30,8 @@ export interface AppConfig {
   corsOrigins: string[]
   /** `/openapi.json` and `/docs` without a token (they are behind auth otherwise). */
   docsPublic: boolean
+  /** One more prefix every route answers under, beside `/` and `/genesys/1/cs` (e.g. `/cv`). */
+  basePath?: string
   limits: Limits
 }
 
@@ -105,6 +107,13 @@ const EnvSchema = v.object({
   MAX_IDENTIFY_FILTERS: wholeNumber(DEFAULT_LIMITS.identifyFilters),
   API_TOKENS: commaList,
   CORS_ORIGINS: commaList,
+  BASE_PATH: v.pipe(
+    optionalText,
+    v.check(
+      (text) => text === undefined || /^(\/[A-Za-z0-9_.-]+)+$/.test(text),
+      'must be a path such as /cv: segments of A-Za-z0-9_.- after a slash, none at the end',
+    ),
+  ),
   DOCS_PUBLIC: v.pipe(
     v.optional(v.string(), 'false'),
     v.transform((text) => text.trim().toLowerCase()),
@@ -130,6 +139,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       apiTokens: e.API_TOKENS,
       corsOrigins: e.CORS_ORIGINS,
       docsPublic: e.DOCS_PUBLIC,
+      ...(e.BASE_PATH ? { basePath: e.BASE_PATH } : {}),
       limits: {
         valuesPerAttribute: e.MAX_VALUES_PER_ATTRIBUTE,
         recordsPerExtension: e.MAX_RECORDS_PER_EXTENSION,

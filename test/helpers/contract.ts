@@ -27,6 +27,8 @@ export function openApiDocument(): Promise<Document> {
 }
 
 const PREFIX = '/genesys/1/cs'
+/** The BASE_PATH the suite configures where it tests one (test/api/base-path.test.ts). */
+export const TEST_BASE_PATH = '/cv'
 
 function templateMatches(template: string, path: string): boolean {
   const pattern = template.replace(/\{[^}]+\}/g, '[^/]+')
@@ -36,7 +38,8 @@ function templateMatches(template: string, path: string): boolean {
 /** The documented operation for a request, or undefined for a path the API does not route. */
 export async function documentedOperation(method: string, path: string) {
   const doc = await openApiDocument()
-  const bare = path.startsWith(PREFIX) ? path.slice(PREFIX.length) || '/' : path
+  const prefix = [PREFIX, TEST_BASE_PATH].find((p) => path.startsWith(`${p}/`))
+  const bare = prefix ? path.slice(prefix.length) || '/' : path
   // A literal template (`/services/start`) wins over one with parameters (`/services/{id}`).
   const templates = Object.keys(doc.paths)
     .filter((template) => templateMatches(template, bare) && doc.paths[template][method.toLowerCase()])

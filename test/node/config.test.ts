@@ -66,6 +66,35 @@ describe('configuration, read by one schema for every entry', () => {
   })
 })
 
+describe('BASE_PATH', () => {
+  it('takes a path and refuses anything else', () => {
+    expect(entryConfigFromEnv({ BASE_PATH: '/cv' }).app.basePath).toBe('/cv')
+    expect(entryConfigFromEnv({}).app.basePath).toBeUndefined()
+    for (const bad of ['cv', '/cv/', '/c v', '/']) {
+      expect(() => entryConfigFromEnv({ BASE_PATH: bad })).toThrow(/^BASE_PATH must be a path/)
+    }
+  })
+
+  it('adds one more prefix under which every route answers', async () => {
+    const app = createApp({
+      database: () => ({ db: {} as Database }),
+      config: { ...DEFAULT_CONFIG, basePath: '/cv' },
+    })
+    const paths = new Set(app.routes.map((route) => route.path))
+    for (const path of [
+      '/services/start',
+      '/genesys/1/cs/services/start',
+      '/cv/services/start',
+      '/cv/profiles/:customer_id',
+    ]) {
+      expect(paths.has(path), path).toBe(true)
+    }
+    expect([...paths].filter((path) => path.startsWith('/cv/')).length).toBe(
+      [...paths].filter((path) => path.startsWith('/genesys/1/cs/')).length,
+    )
+  })
+})
+
 describe('errors thrown by the framework', () => {
   it('answer the envelope with the code of their status, never a 500', async () => {
     const app = createApp({ database: () => ({ db: {} as Database }), config: DEFAULT_CONFIG })
