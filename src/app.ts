@@ -11,7 +11,7 @@ import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
 import { attachMetadataCache, MetadataCache } from './db/metadata'
-import type { AppEnv, InstanceStats } from './env'
+import type { AppEnv, InstanceStats, MemoryFigures } from './env'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
@@ -40,6 +40,8 @@ export interface AppOptions {
   config: AppConfig
   /** Serves the files of the reference page (`/docs`); each entry has its own way to read them. */
   docsAsset?: DocsAssetReader
+  /** The memory figures of the status (Node, Deno); absent on Workers. */
+  memory?: () => MemoryFigures
 }
 
 /** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (docs/behaviour.md#surface). */
@@ -49,12 +51,13 @@ export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 const RETRY_AFTER_SECONDS = 1
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
-export function createApp({ database, config, docsAsset }: AppOptions) {
+export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
   const app = new Hono<AppEnv>({ strict: false })
   const stats: InstanceStats = {
     started: new Date().toISOString(),
     lastRequest: null,
+    day: new Date().toISOString().slice(0, 10),
     requests: 0,
     clientErrors: 0,
     serverErrors: 0,
@@ -63,8 +66,15 @@ export function createApp({ database, config, docsAsset }: AppOptions) {
 
   app.use(async (c, next) => {
     c.set('stats', stats)
-    stats.requests++
     const arrived = new Date().toISOString()
+    if (arrived.slice(0, 10) !== stats.day) {
+      // A new UTC day: the vendor's counters are "today's".
+      stats.day = arrived.slice(0, 10)
+      stats.requests = 0
+      stats.clientErrors = 0
+      stats.serverErrors = 0
+    }
+    stats.requests++
     await next()
     stats.lastRequest = arrived
     // Server errors are real faults only: not maintenance 503s, not requests the client gave up on.
@@ -77,6 +87,7 @@ export function createApp({ database, config, docsAsset }: AppOptions) {
 
   app.use(async (c, next) => {
     c.set('config', config)
+    if (memory) c.set('memory', memory)
     const { db, release } = database()
     attachMetadataCache(db, metadataCache)
     c.set('db', db)

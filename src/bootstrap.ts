@@ -5,9 +5,11 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { getHeapStatistics } from 'node:v8'
 import { createApp } from './app'
 import { entryConfigFromEnv } from './config'
 import { applyMigrations, openDatabase } from './db/node'
+import type { MemoryFigures } from './env'
 import type { DocsAssetReader } from './http/docs'
 
 /** The embedded database of `npm start` when DATABASE_URL is not set. */
@@ -18,7 +20,7 @@ export async function bootstrap(env: Record<string, string | undefined>) {
   const databaseUrl = config.databaseUrl ?? DEFAULT_DATABASE_URL
   const { client, db } = await openDatabase(databaseUrl, config.databaseAuthToken)
   await applyMigrations(db)
-  const app = createApp({ database: () => ({ db }), config: config.app, docsAsset: readDocsAsset })
+  const app = createApp({ database: () => ({ db }), config: config.app, docsAsset: readDocsAsset, memory })
   return { app, client, config, databaseUrl }
 }
 
@@ -30,6 +32,18 @@ const readDocsAsset: DocsAssetReader = (file) =>
     (content) => new Response(content),
     () => null,
   )
+
+/** Memory figures of the status (docs/behaviour.md#server-mode): the heap limit, used, allocated (RSS). */
+function memory(): MemoryFigures {
+  const { heapUsed, rss } = process.memoryUsage()
+  const max = getHeapStatistics().heap_size_limit
+  return {
+    max_memory: max,
+    used_memory: heapUsed,
+    allocated_memory: rss,
+    free_memory: Math.max(0, max - heapUsed),
+  }
+}
 
 /** Where the database is, without credentials or query parameters (for the start line). */
 export function describeDatabase(databaseUrl: string): string {

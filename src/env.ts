@@ -10,17 +10,29 @@ export interface AppEnv {
     db: Database
     config: AppConfig
     stats: InstanceStats
+    /** The runtime's memory figures, where it can tell them. */
+    memory?: () => MemoryFigures
     /** Set when the request failed by a fault of the server (counted as a server error). */
     fault?: boolean
   }
 }
 
-/** Counters of this instance (this process or isolate), shown by GET /server/status. */
+/** Counters of this instance (this process or isolate) for today (UTC), shown by GET /server/status. */
 export interface InstanceStats {
   started: string
   /** When the previous request arrived. */
   lastRequest: string | null
+  /** The UTC day the counters count (`YYYY-MM-DD`); they restart at 00:00 UTC. */
+  day: string
   requests: number
   clientErrors: number
   serverErrors: number
+}
+
+/** What the runtime can tell of its memory, in bytes (Node, Deno; Workers cannot). */
+export interface MemoryFigures {
+  max_memory: number
+  used_memory: number
+  allocated_memory: number
+  free_memory: number
 }

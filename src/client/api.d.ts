@@ -10948,9 +10948,13 @@ export interface operations {
                         system_time: string;
                         started: string;
                         last_request: string | null;
-                        requests: number;
-                        client_errors: number;
-                        server_errors: number;
+                        request_today: number;
+                        client_errors_today: number;
+                        server_errors_today: number;
+                        max_memory?: number;
+                        used_memory?: number;
+                        allocated_memory?: number;
+                        free_memory?: number;
                     };
                 };
             };

@@ -16,9 +16,13 @@ const StatusSchema = v.object({
   system_time: v.string(),
   started: v.string(),
   last_request: v.nullable(v.string()),
-  requests: v.number(),
-  client_errors: v.number(),
-  server_errors: v.number(),
+  request_today: v.number(),
+  client_errors_today: v.number(),
+  server_errors_today: v.number(),
+  max_memory: v.optional(v.number()),
+  used_memory: v.optional(v.number()),
+  allocated_memory: v.optional(v.number()),
+  free_memory: v.optional(v.number()),
 })
 
 const ModeBody = v.strictObject({
@@ -80,9 +84,10 @@ serverRoutes.get(
       system_time: new Date().toISOString(),
       started: stats.started,
       last_request: stats.lastRequest,
-      requests: stats.requests,
-      client_errors: stats.clientErrors,
-      server_errors: stats.serverErrors,
+      request_today: stats.requests,
+      client_errors_today: stats.clientErrors,
+      server_errors_today: stats.serverErrors,
+      ...c.var.memory?.(),
     })
   },
 )

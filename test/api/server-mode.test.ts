@@ -29,7 +29,7 @@ describe('server mode (docs/behaviour.md#server-mode)', () => {
     expect(changed.body).toEqual({ 'server changed': 'maintenance' })
     expect(changed.headers.get('Location')).toBe('/server/status')
     expect((await api.get('/server/status')).body.mode).toBe('maintenance')
-    const errorsBefore = (await api.get('/server/status')).body.server_errors
+    const errorsBefore = (await api.get('/server/status')).body.server_errors_today
 
     const before = await databaseSnapshot(h.client)
     const calls: [string, string, unknown?][] = [
@@ -69,7 +69,7 @@ describe('server mode (docs/behaviour.md#server-mode)', () => {
     }
     expect(await databaseSnapshot(h.client)).toBe(before)
     // Maintenance answers are not server faults (docs/behaviour.md#server-mode).
-    expect((await api.get('/server/status')).body.server_errors).toBe(errorsBefore)
+    expect((await api.get('/server/status')).body.server_errors_today).toBe(errorsBefore)
 
     // Metadata and server calls work in both modes.
     expect((await api.get('/metadata/profiles')).status).toBe(200)
@@ -100,10 +100,10 @@ describe('server mode (docs/behaviour.md#server-mode)', () => {
       system_time: expect.stringMatching(/Z$/),
       started: expect.stringMatching(/Z$/),
       last_request: expect.stringMatching(/Z$/),
-      requests: expect.any(Number),
-      client_errors: expect.any(Number),
-      server_errors: expect.any(Number),
+      request_today: expect.any(Number),
+      client_errors_today: expect.any(Number),
+      server_errors_today: expect.any(Number),
     })
-    expect(status.body.client_errors).toBeGreaterThanOrEqual(1)
+    expect(status.body.client_errors_today).toBeGreaterThanOrEqual(1)
   })
 })
