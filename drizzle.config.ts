@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({
   dialect: 'turso',
-  schema: './src/db/schema.ts',
+  schema: './src/db/tables.ts',
   out: './drizzle',
   dbCredentials: {
     url: process.env.DATABASE_URL ?? 'file:.data/context.db',

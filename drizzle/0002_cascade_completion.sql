@@ -1,5 +1,5 @@
 -- Completing a service completes its still-active states and tasks with the service's timestamp
--- only (decisions 5.8), inside the completing UPDATE itself: atomic with it on every write path,
+-- only (docs/behaviour.md#completion), inside the completing UPDATE itself: atomic with it on every write path,
 -- and no extra statements in the request's batch.
 CREATE TRIGGER `services_cascade_completion` AFTER UPDATE OF `completed` ON `services`
 WHEN OLD.`completed` IS NULL AND NEW.`completed` IS NOT NULL

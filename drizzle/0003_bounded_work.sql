@@ -28,7 +28,7 @@ INSERT INTO `__new_guard`("code") SELECT "code" FROM `guard`;--> statement-break
 DROP TABLE `guard`;--> statement-breakpoint
 ALTER TABLE `__new_guard` RENAME TO `guard`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
--- A cascade never completes a child before it started (decisions 11.12): the completion timestamp is
+-- A cascade never completes a child before it started (docs/behaviour.md#completion): the completion timestamp is
 -- the later of the service's and the child's start. (Timestamps are stored as fixed-width UTC text,
 -- so text order is time order.)
 DROP TRIGGER `services_cascade_completion`;--> statement-breakpoint

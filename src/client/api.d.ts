@@ -236,7 +236,7 @@ export interface paths {
         put?: never;
         /**
          * Complete State
-         * @description A state’s tasks stay active (docs/behaviour.md#completion).
+         * @description A state’s tasks stay active. One completed only by its service’s cascade accepts one explicit completion, which records its end event (docs/behaviour.md#completion).
          */
         post: operations["completeState"];
         delete?: never;
@@ -358,7 +358,7 @@ export interface paths {
         put?: never;
         /**
          * Complete Task
-         * @description A state’s tasks stay active (docs/behaviour.md#completion).
+         * @description A state’s tasks stay active. One completed only by its service’s cascade accepts one explicit completion, which records its end event (docs/behaviour.md#completion).
          */
         post: operations["completeTask"];
         delete?: never;

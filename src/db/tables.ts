@@ -85,6 +85,8 @@ export const states = sqliteTable(
     estDuration: integer('est_duration'),
     started: text('started', { mode: 'json' }).$type<EventJson>().notNull(),
     completed: text('completed', { mode: 'json' }).$type<EventJson>(),
+    /** Completed only by its service's cascade: it accepts one explicit completion (docs/behaviour.md#completion). */
+    completedByCascade: integer('completed_by_cascade', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [index('states_service').on(t.tenant, t.serviceId, t.id)],
 )
@@ -102,6 +104,8 @@ export const tasks = sqliteTable(
     estDuration: integer('est_duration'),
     started: text('started', { mode: 'json' }).$type<EventJson>().notNull(),
     completed: text('completed', { mode: 'json' }).$type<EventJson>(),
+    /** Completed only by its service's cascade: it accepts one explicit completion (docs/behaviour.md#completion). */
+    completedByCascade: integer('completed_by_cascade', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [index('tasks_service').on(t.tenant, t.serviceId, t.id)],
 )

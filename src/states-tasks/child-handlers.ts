@@ -5,7 +5,6 @@ import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
-import type { Json } from '../events/json'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { EVENT_BODY, EXTENSION_VALUE, operation, WRITE_ERRORS } from '../http/openapi'
 import { writeBatch } from '../http/write'
@@ -14,6 +13,7 @@ import { serviceExists } from '../services/statements'
 import {
   completeState,
   completeTask,
+  type EndEvent,
   stateNotCompleted,
   stateOfService,
   taskNotCompleted,
@@ -25,9 +25,9 @@ interface Child {
   kind: 'state' | 'task'
   /** Guard: the child is one of the service's (404 otherwise). */
   exists(tenant: string, serviceId: number, id: number): Statement
-  /** Guard: the child is not completed yet (409 `already_completed`). */
+  /** Guard: the child is not completed yet, or only by its service's cascade (409 `already_completed`). */
   notCompleted(tenant: string, serviceId: number, id: number): Statement
-  complete(db: Database, tenant: string, serviceId: number, id: number, completed: Json): Statement
+  complete(db: Database, tenant: string, serviceId: number, id: number, event: EndEvent): Statement
 }
 
 const END_FIELDS = Object.keys(EndEventBody.entries)
@@ -69,7 +69,10 @@ export function completeChild(child: Child) {
           child.exists(tenant, serviceId, id),
           child.notCompleted(tenant, serviceId, id),
         ],
-        complete: child.complete(db, tenant, serviceId, id, eventJson(event, nowIso())),
+        complete: child.complete(db, tenant, serviceId, id, {
+          full: eventJson(event, nowIso()),
+          given: eventJson(event),
+        }),
         extensions: replaceExtensions(db, tenant, child.kind, id, extensions),
       }
     })
@@ -104,7 +107,8 @@ export function completeOperation(child: Child) {
     summary: `Complete ${title}`,
     tag: `${title}s`,
     data: true,
-    description: 'A state’s tasks stay active (docs/behaviour.md#completion).',
+    description:
+      'A state’s tasks stay active. One completed only by its service’s cascade accepts one explicit completion, which records its end event (docs/behaviour.md#completion).',
     body: { schema: EndEventBody, description: EVENT_BODY },
     success: { status: 204, description: 'completed' },
     errors: [...WRITE_ERRORS, 'service_not_found', `${child.kind}_not_found`, 'already_completed'],

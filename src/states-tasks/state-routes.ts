@@ -100,6 +100,11 @@ stateRoutes.post(
       const { from, to } = fields
       // The common fields apply to both events; disposition belongs to the completed state only.
       const common = eventJson({ ...fields, timestamp: fields.timestamp ?? nowIso() })
+      const ended = eventJson({
+        ...common,
+        disposition: from.disposition,
+        disposition_desc: from.disposition_desc,
+      })
       return {
         guards: [
           serviceExists(tenant, serviceId),
@@ -107,13 +112,10 @@ stateRoutes.post(
           serviceNotCompleted(tenant, serviceId, 'service_completed'),
           stateNotCompleted(tenant, serviceId, from.state_id, 'state_completed'),
         ],
-        complete: completeState(
-          db,
-          tenant,
-          serviceId,
-          from.state_id,
-          eventJson({ ...common, disposition: from.disposition, disposition_desc: from.disposition_desc }),
-        ),
+        complete: completeState(db, tenant, serviceId, from.state_id, {
+          full: ended,
+          given: ended,
+        }),
         state: insertState(db, tenant, {
           serviceId,
           stateType: to.state_type,

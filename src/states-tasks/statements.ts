@@ -2,7 +2,6 @@ import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { guard } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { type EventJson, type LongOrString, states, tasks } from '../db/tables'
-import type { Json } from '../events/json'
 import { serviceExists, serviceNotCompleted } from '../services/statements'
 
 function thisState(tenant: string, serviceId: number, stateId: number): SQL {
@@ -32,9 +31,12 @@ export function stateNotCompleted(
   stateId: number,
   code: 'already_completed' | 'state_completed',
 ): Statement {
+  // A state completed only by the cascade can still be completed explicitly, once; nothing else can
+  // start from it (docs/behaviour.md#completion).
+  const explicitOnly = code === 'already_completed' ? sql` AND NOT ${states.completedByCascade}` : sql``
   return guard(
     code,
-    sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL)`,
+    sql`EXISTS (SELECT 1 FROM ${states} WHERE ${thisState(tenant, serviceId, stateId)} AND ${states.completed} IS NOT NULL${explicitOnly})`,
   )
 }
 
@@ -117,8 +119,26 @@ export function taskOfService(tenant: string, serviceId: number, taskId: number)
 export function taskNotCompleted(tenant: string, serviceId: number, taskId: number): Statement {
   return guard(
     'already_completed',
-    sql`EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)} AND ${tasks.completed} IS NOT NULL)`,
+    sql`EXISTS (SELECT 1 FROM ${tasks} WHERE ${thisTask(tenant, serviceId, taskId)} AND ${tasks.completed} IS NOT NULL AND NOT ${tasks.completedByCascade})`,
   )
+}
+
+/**
+ * The completion of a state or task: its end event — or, on one completed only by its service's
+ * cascade, the cascade's event with the given fields merged in (the cascade's timestamp stays
+ * unless the body gave one). Either way it is completed explicitly afterwards (docs/behaviour.md#completion).
+ */
+function completion(table: typeof states | typeof tasks, event: EndEvent) {
+  return {
+    completed: sql`CASE WHEN ${table.completed} IS NULL THEN ${JSON.stringify(event.full)} ELSE json_patch(${table.completed}, ${JSON.stringify(event.given)}) END`,
+    completedByCascade: false,
+  }
+}
+
+/** An end event: `full` as it is stored on a first completion, `given` only the fields the body gave. */
+export interface EndEvent {
+  full: EventJson
+  given: EventJson
 }
 
 export function completeState(
@@ -126,11 +146,11 @@ export function completeState(
   tenant: string,
   serviceId: number,
   stateId: number,
-  completed: Json,
+  event: EndEvent,
 ) {
   return db
     .update(states)
-    .set({ completed: completed as Record<string, string | number> })
+    .set(completion(states, event))
     .where(thisState(tenant, serviceId, stateId))
 }
 
@@ -139,11 +159,11 @@ export function completeTask(
   tenant: string,
   serviceId: number,
   taskId: number,
-  completed: Json,
+  event: EndEvent,
 ) {
   return db
     .update(tasks)
-    .set({ completed: completed as Record<string, string | number> })
+    .set(completion(tasks, event))
     .where(thisTask(tenant, serviceId, taskId))
 }
 

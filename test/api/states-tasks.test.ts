@@ -468,6 +468,76 @@ describe('docs/behaviour.md#completion edge cases', () => {
     )
   })
 
+  it('a state or task completed by the cascade accepts one explicit completion (docs/behaviour.md#completion)', async () => {
+    const sid = await startService()
+    const a = await startState(sid, { state_type: 1, timestamp: T(1) })
+    const t = await startTask(sid, { task_type: 1, timestamp: T(2) })
+    expect((await h.api.post(`/services/${sid}/end`, { timestamp: T(9) })).status).toBe(204)
+    expect((await stateRows(sid))[0].completedByCascade).toBe(true)
+
+    // The exit handler completes the state with its disposition: the cascade's time stays.
+    const state = await h.api.post(`/services/${sid}/states/${a}/end`, {
+      disposition: 5,
+      disposition_desc: 'resolved',
+      session_id: 'S',
+      Feedback: { rating: 4 },
+    })
+    expect(state.status).toBe(204)
+    const [stateRow] = await stateRows(sid)
+    expect(stateRow.completed).toEqual({
+      timestamp: T(9),
+      session_id: 'S',
+      disposition: 5,
+      disposition_desc: 'resolved',
+    })
+    expect(stateRow.completedByCascade).toBe(false)
+    const read = await h.api.get(`/services/${sid}/states/${a}?extensions=Feedback`)
+    expect(read.body.completed).toEqual(stateRow.completed)
+    expect(read.body.Feedback).toEqual({ rating: 4 })
+
+    // A timestamp in the body replaces the cascade's.
+    const task = await h.api.post(`/services/${sid}/tasks/${t}/end`, {
+      timestamp: T(11),
+      disposition: 'done',
+    })
+    expect(task.status).toBe(204)
+    expect((await taskRows(sid))[0].completed).toEqual({ timestamp: T(11), disposition: 'done' })
+
+    // Only once: a second explicit completion is refused and changes nothing.
+    for (const path of [`/services/${sid}/states/${a}/end`, `/services/${sid}/tasks/${t}/end`]) {
+      const again = await h.api.post(path, { disposition: 6 })
+      expect(again.status).toBe(409)
+      expect(again.body.code).toBe('already_completed')
+    }
+    expect((await stateRows(sid))[0].completed).toEqual(stateRow.completed)
+    expect((await taskRows(sid))[0].completed).toEqual({ timestamp: T(11), disposition: 'done' })
+  })
+
+  it('an item completed explicitly before its service stays refused; a cascaded state still cannot be left by a transition', async () => {
+    const sid = await startService()
+    const a = await startState(sid, { state_type: 1, timestamp: T(1) })
+    const b = await startState(sid, { state_type: 2, timestamp: T(1) })
+    expect(
+      (await h.api.post(`/services/${sid}/states/${a}/end`, { timestamp: T(3), disposition: 1 })).status,
+    ).toBe(204)
+    expect((await h.api.post(`/services/${sid}/end`, { timestamp: T(9) })).status).toBe(204)
+    const [first] = await stateRows(sid)
+    expect(first.completedByCascade).toBe(false)
+    const again = await h.api.post(`/services/${sid}/states/${a}/end`, { disposition: 2 })
+    expect(again.status).toBe(409)
+    expect(again.body.code).toBe('already_completed')
+    expect((await stateRows(sid))[0].completed).toEqual({ timestamp: T(3), disposition: 1 })
+
+    // A transition needs an active service, then an active state: both refused, nothing written.
+    const transition = await h.api.post(`/services/${sid}/states/transition`, {
+      from: { state_id: b },
+      to: { state_type: 3 },
+    })
+    expect(transition.status).toBe(409)
+    expect((await stateRows(sid)).length).toBe(2)
+    expect((await stateRows(sid))[1].completed).toEqual({ timestamp: T(9) })
+  })
+
   it('the cascade never completes a child before it started (docs/behaviour.md#event-fields)', async () => {
     const sid = await startService()
     await startState(sid, { state_type: 1, timestamp: T(5) })
