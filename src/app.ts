@@ -12,6 +12,7 @@ import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
 import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats, MemoryFigures } from './env'
+import { AttributeCipher } from './extension-schemas/encryption'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
@@ -63,6 +64,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
     serverErrors: 0,
   }
   const metadataCache = new MetadataCache(config.limits)
+  const cipher = new AttributeCipher(config.encryptionKeys)
 
   app.use(async (c, next) => {
     c.set('stats', stats)
@@ -87,6 +89,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
 
   app.use(async (c, next) => {
     c.set('config', config)
+    c.set('cipher', cipher)
     if (memory) c.set('memory', memory)
     const { db, release } = database()
     attachMetadataCache(db, metadataCache)
@@ -194,6 +197,20 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
       // that its next request is never read from the rest of this body (or lost with the socket).
       if (err.code === 'payload_too_large') c.header('Connection', 'close')
       if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer')
+      if (err.code === 'decryption_failed') {
+        // The server's keys are wrong, not the request: a fault, logged without the value.
+        c.set('fault', true)
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            request_id: c.get('requestId'),
+            method: c.req.method,
+            route: c.req.routePath,
+            error:
+              'a stored value did not decrypt: its key is not in EXTENSION_ENCRYPTION_KEY, or it was altered',
+          }),
+        )
+      }
       return c.json(errorEnvelope(requestInfo(c), err), err.status)
     }
     const error = new ApiError('internal_error')

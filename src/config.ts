@@ -32,6 +32,8 @@ export interface AppConfig {
   docsPublic: boolean
   /** One more prefix every route answers under, beside `/` and `/genesys/1/cs` (e.g. `/cv`). */
   basePath?: string
+  /** Keys of encrypted extension attributes, newest first: the first encrypts, every one decrypts. */
+  encryptionKeys: Uint8Array<ArrayBuffer>[]
   limits: Limits
 }
 
@@ -57,6 +59,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   apiTokens: [],
   corsOrigins: [],
   docsPublic: false,
+  encryptionKeys: [],
   limits: DEFAULT_LIMITS,
 }
 
@@ -90,6 +93,16 @@ const commaList = v.pipe(
   ),
 )
 
+/** Standard base64 to bytes; undefined when it is not base64. */
+function decodeKey(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined
+  try {
+    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
 const optionalText = v.pipe(
   v.optional(v.string()),
   v.transform((text) => (text?.trim() ? text.trim() : undefined)),
@@ -113,6 +126,15 @@ const EnvSchema = v.object({
       (text) => text === undefined || /^(\/[A-Za-z0-9_.-]+)+$/.test(text),
       'must be a path such as /cv: segments of A-Za-z0-9_.- after a slash, none at the end',
     ),
+  ),
+  EXTENSION_ENCRYPTION_KEY: v.pipe(
+    commaList,
+    v.transform((keys) => keys.map(decodeKey)),
+    v.check(
+      (keys) => keys.every((key) => key?.length === 32),
+      'must be base64 of 32 random bytes (newest key first, comma-separated); generate one with `openssl rand -base64 32`',
+    ),
+    v.transform((keys) => keys as Uint8Array<ArrayBuffer>[]),
   ),
   DOCS_PUBLIC: v.pipe(
     v.optional(v.string(), 'false'),
@@ -140,6 +162,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       corsOrigins: e.CORS_ORIGINS,
       docsPublic: e.DOCS_PUBLIC,
       ...(e.BASE_PATH ? { basePath: e.BASE_PATH } : {}),
+      encryptionKeys: e.EXTENSION_ENCRYPTION_KEY,
       limits: {
         valuesPerAttribute: e.MAX_VALUES_PER_ATTRIBUTE,
         recordsPerExtension: e.MAX_RECORDS_PER_EXTENSION,

@@ -1,5 +1,6 @@
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
+import type { AttributeCipher } from './extension-schemas/encryption'
 
 /** Hono's environment: what middleware puts on the context for handlers. */
 export interface AppEnv {
@@ -9,6 +10,8 @@ export interface AppEnv {
     tenant: string
     db: Database
     config: AppConfig
+    /** Encrypts and decrypts the values of encrypted extension attributes. */
+    cipher: AttributeCipher
     stats: InstanceStats
     /** The runtime's memory figures, where it can tell them. */
     memory?: () => MemoryFigures
@@ -16,6 +19,9 @@ export interface AppEnv {
     fault?: boolean
   }
 }
+
+/** What a request's reads and writes need of its context: its database, tenant and cipher. */
+export type RequestScope = Pick<AppEnv['Variables'], 'db' | 'tenant' | 'cipher'>
 
 /** Counters of this instance (this process or isolate) for today (UTC), shown by GET /server/status. */
 export interface InstanceStats {

@@ -25,7 +25,14 @@ export function workerSecrets(env: Record<string, string | undefined>): Record<s
   }
   if (!env.DATABASE_AUTH_TOKEN)
     throw new DeployRefused('DATABASE_AUTH_TOKEN is not set for this environment.')
-  return { API_TOKENS: apiTokens, DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN }
+  return {
+    API_TOKENS: apiTokens,
+    DATABASE_AUTH_TOKEN: env.DATABASE_AUTH_TOKEN,
+    // Optional: the keys of encrypted extension attributes (docs/behaviour.md#encrypted-attributes).
+    ...(env.EXTENSION_ENCRYPTION_KEY?.trim()
+      ? { EXTENSION_ENCRYPTION_KEY: env.EXTENSION_ENCRYPTION_KEY }
+      : {}),
+  }
 }
 
 /** Writes the secrets file, readable by its owner only. */

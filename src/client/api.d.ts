@@ -1041,7 +1041,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1052,7 +1052,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -1314,7 +1314,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,7 +1325,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -1587,7 +1587,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1598,7 +1598,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -1860,7 +1860,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1871,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2133,7 +2133,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2144,7 +2144,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2406,7 +2406,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +2417,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2643,7 +2643,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2654,7 +2654,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2835,7 +2835,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2846,7 +2846,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3255,7 +3255,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3266,7 +3266,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3441,7 +3441,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3452,7 +3452,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "unknown_extension";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "unknown_extension";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3636,7 +3636,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3647,7 +3647,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "invalid_state_reference";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "invalid_state_reference";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3837,7 +3837,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3848,7 +3848,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "invalid_state_reference";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "invalid_state_reference";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4028,7 +4028,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4039,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4209,7 +4209,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4220,7 +4220,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "unknown_extension";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "unknown_extension";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4524,7 +4524,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4535,7 +4535,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4713,7 +4713,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4724,7 +4724,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4902,7 +4902,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4913,7 +4913,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5092,7 +5092,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,7 +5103,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5161,7 +5161,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `invalid_state_reference`: the state does not belong to this service */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5172,7 +5172,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "invalid_state_reference";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "invalid_state_reference";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5352,7 +5352,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5363,7 +5363,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5533,7 +5533,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5544,7 +5544,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "unknown_extension";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "unknown_extension";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5813,7 +5813,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5824,7 +5824,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5967,7 +5967,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5978,7 +5978,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6121,7 +6121,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6132,7 +6132,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6276,7 +6276,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6287,7 +6287,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6327,9 +6327,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     }[];
                 };
             };
@@ -6444,9 +6451,12 @@ export interface operations {
                         type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
+                        unique?: boolean | ("true" | "false");
+                        encrypt?: boolean | ("true" | "false");
                         default?: string | number | boolean;
                     }[];
                     unique?: string[];
+                    required?: boolean | ("true" | "false");
                 };
             };
         };
@@ -6464,7 +6474,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6475,7 +6485,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name";
+                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6622,9 +6632,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     };
                 };
             };
@@ -6916,9 +6933,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     }[];
                 };
             };
@@ -7033,9 +7057,12 @@ export interface operations {
                         type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
+                        unique?: boolean | ("true" | "false");
+                        encrypt?: boolean | ("true" | "false");
                         default?: string | number | boolean;
                     }[];
                     unique?: string[];
+                    required?: boolean | ("true" | "false");
                 };
             };
         };
@@ -7053,7 +7080,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7064,7 +7091,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name";
+                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7211,9 +7238,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     };
                 };
             };
@@ -7505,9 +7539,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     }[];
                 };
             };
@@ -7622,9 +7663,12 @@ export interface operations {
                         type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
+                        unique?: boolean | ("true" | "false");
+                        encrypt?: boolean | ("true" | "false");
                         default?: string | number | boolean;
                     }[];
                     unique?: string[];
+                    required?: boolean | ("true" | "false");
                 };
             };
         };
@@ -7642,7 +7686,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7653,7 +7697,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name";
+                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7800,9 +7844,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     };
                 };
             };
@@ -8094,9 +8145,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     }[];
                 };
             };
@@ -8211,9 +8269,12 @@ export interface operations {
                         type: string;
                         length?: number | string;
                         mandatory?: boolean | ("true" | "false");
+                        unique?: boolean | ("true" | "false");
+                        encrypt?: boolean | ("true" | "false");
                         default?: string | number | boolean;
                     }[];
                     unique?: string[];
+                    required?: boolean | ("true" | "false");
                 };
             };
         };
@@ -8231,7 +8292,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8242,7 +8303,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name";
+                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8389,9 +8450,16 @@ export interface operations {
                         type: "single-valued" | "multi-valued";
                         attributes: {
                             name: string;
-                            type: string;
+                            /** @enum {string} */
+                            type: "boolean" | "string" | "integer" | "long" | "double" | "date" | "datetime" | "currency";
+                            length: number;
+                            mandatory: boolean;
+                            unique: boolean;
+                            encrypt: boolean;
+                            default?: string | number | boolean;
                         }[];
-                        unique?: string[];
+                        unique: string[];
+                        required?: boolean;
                     };
                 };
             };
@@ -9304,7 +9372,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9315,7 +9383,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9363,7 +9431,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_values`: a core attribute has more values than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_values`: a core attribute has more values than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9374,7 +9442,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "too_many_values" | "too_many_key_entries";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "too_many_values" | "too_many_key_entries";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9606,7 +9674,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -9617,7 +9685,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9665,7 +9733,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_values`: a core attribute has more values than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_values`: a core attribute has more values than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9676,7 +9744,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "too_many_values" | "too_many_key_entries";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "too_many_values" | "too_many_key_entries";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9982,7 +10050,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9993,7 +10061,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "too_many_key_entries";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "too_many_key_entries";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10108,7 +10176,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant */
+            /** @description `database_unavailable`: the database did not answer; retry the request later; `maintenance_mode`: the server is in maintenance mode for this tenant; `decryption_failed`: a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -10119,7 +10187,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "database_unavailable" | "maintenance_mode";
+                        code: "database_unavailable" | "maintenance_mode" | "decryption_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10164,7 +10232,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered; `no_unique_key`: the extension has no unique attributes; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered; `no_unique_key`: the extension has no unique attributes; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10175,7 +10243,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "unknown_extension" | "no_unique_key" | "too_many_key_entries";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "unknown_extension" | "no_unique_key" | "too_many_key_entries";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10346,7 +10414,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered; `no_unique_key`: the extension has no unique attributes */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured; `too_many_records`: an extension would hold more records per owner than allowed; `unknown_extension`: no extension schema of that name is registered; `no_unique_key`: the extension has no unique attributes */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10357,7 +10425,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records" | "unknown_extension" | "no_unique_key";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "encryption_unavailable" | "too_many_records" | "unknown_extension" | "no_unique_key";
                         message: string;
                         request_id: string;
                         issues?: {

@@ -1,5 +1,5 @@
 import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import type { ExtensionWrite } from '../events/event-body'
+import type { SealedWrite } from '../extension-schemas/encryption'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { guard } from './batch'
 import type { Database, Statement } from './database'
@@ -14,7 +14,7 @@ export function replaceExtensions(
   tenant: string,
   ownerKind: OwnerKind,
   ownerId: number | SQL,
-  writes: ExtensionWrite[],
+  writes: SealedWrite[],
   options: { ownerIsNew?: boolean } = {},
 ): Statement[] {
   if (!writes.length) return []

@@ -116,6 +116,8 @@ export interface StoredAttribute {
   type: AttributeType
   length?: number
   mandatory?: boolean
+  /** Values encrypted at rest (docs/behaviour.md#encrypted-attributes). */
+  encrypt?: boolean
   default?: string | number | boolean
 }
 export const ATTRIBUTE_TYPES = [
@@ -142,6 +144,8 @@ export const extensionSchemas = sqliteTable(
     multiValued: integer('multi_valued', { mode: 'boolean' }).notNull(),
     attributes: text('attributes', { mode: 'json' }).$type<StoredAttribute[]>().notNull(),
     unique: text('unique_attributes', { mode: 'json' }).$type<string[]>(),
+    /** Profile extension schemas only (NULL otherwise): the vendor's schema-level `required`. */
+    required: integer('required', { mode: 'boolean' }),
   },
   (t) => [uniqueIndex('extension_schemas_name').on(t.tenant, t.ownerKind, t.nameKey)],
 )

@@ -38,12 +38,15 @@ export const RESERVED_NAMES: Record<OwnerKind, readonly string[]> = {
   profile: ['customer_id'],
 }
 
-/** `"3"` is accepted because real clients send it (docs/behaviour.md#extension-schemas). */
+/**
+ * `"3"` is accepted because real clients send it; `0` means no limit, as the vendor's own schema
+ * export prints it (docs/behaviour.md#extension-schemas).
+ */
 const looseLength = v.pipe(
-  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,9}$/))], 'must be a positive integer'),
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,9}$/))], 'must be a non-negative integer'),
   v.transform(Number),
-  v.integer('must be a positive integer'),
-  v.minValue(1, 'must be a positive integer'),
+  v.integer('must be a non-negative integer'),
+  v.minValue(0, 'must be a non-negative integer'),
 )
 
 const AttributeName = v.pipe(
@@ -63,6 +66,10 @@ const AttributeBody = v.strictObject({
   ),
   length: v.optional(looseLength),
   mandatory: v.optional(looseBoolean),
+  /** `true` is the same as listing the attribute in the schema's `unique`. */
+  unique: v.optional(looseBoolean),
+  /** Values encrypted at rest (docs/behaviour.md#encrypted-attributes). */
+  encrypt: v.optional(looseBoolean),
   default: v.optional(v.union([v.string(), v.number(), v.boolean()], 'must be a string, number or boolean')),
 })
 
@@ -74,34 +81,62 @@ export const ExtensionSchemaBody = v.strictObject({
   type: v.pipe(
     v.string('must be a string'),
     v.toLowerCase(),
+    v.check((type) => type !== 'classifier', 'classifier (an 8.0 type) is not supported: use single-valued'),
     v.picklist(['single-valued', 'multi-valued'], 'must be single-valued or multi-valued'),
   ),
   attributes: v.optional(v.array(AttributeBody, 'must be an array')),
   unique: v.optional(v.array(v.string('must be a string'), 'must be an array')),
+  /** Profile extension schemas only: recorded and printed as the vendor's export carries it. */
+  required: v.optional(looseBoolean),
 })
 
-/** Checks a list of attribute definitions and returns them in stored form (defaults canonicalised). */
-export function parseAttributes(input: unknown, path = 'attributes'): StoredAttribute[] {
+/** An attribute definition as a request gives it: the stored form and its per-attribute `unique` flag. */
+interface ParsedAttribute {
+  stored: StoredAttribute
+  unique: boolean
+}
+
+function parseAttributeList(input: unknown, path: string): ParsedAttribute[] {
   const parsed = parseOrThrow(v.array(AttributeBody, 'must be an array'), input, 'validation_failed', path)
   const issues: FieldIssue[] = []
   const seen = new Set<string>()
-  const attributes = parsed.map((attr, index): StoredAttribute => {
+  const attributes = parsed.map((attr, index): ParsedAttribute => {
     const lower = attr.name.toLowerCase()
     if (seen.has(lower))
       issues.push({ path: `${path}[${index}].name`, message: 'is not unique (case-insensitive)' })
     seen.add(lower)
     const stored: StoredAttribute = { name: attr.name, type: attr.type }
-    if (attr.length !== undefined && attr.type === 'string') stored.length = attr.length
+    // `length: 0` is no limit; a length bounds strings only (docs/behaviour.md#extension-schemas).
+    if (attr.length && attr.type === 'string') stored.length = attr.length
     if (attr.mandatory !== undefined) stored.mandatory = attr.mandatory
+    if (attr.encrypt) stored.encrypt = true
     if (attr.default !== undefined) {
       const result = v.safeParse(attributeValueSchema(stored), attr.default)
       if (result.success) stored.default = result.output as StoredAttribute['default']
       else issues.push(...toFieldIssues(result.issues, `${path}[${index}].default`))
     }
-    return stored
+    return { stored, unique: attr.unique === true }
   })
   if (issues.length) throw new ApiError('validation_failed', undefined, issues)
   return attributes
+}
+
+/**
+ * Checks the core attributes of a profile schema and returns them in stored form (defaults
+ * canonicalised). `unique` and `encrypt` belong to extension attributes: `false` is accepted so that
+ * a printed attribute loads back, `true` is refused.
+ */
+export function parseAttributes(input: unknown, path = 'attributes'): StoredAttribute[] {
+  const attributes = parseAttributeList(input, path)
+  const issues: FieldIssue[] = []
+  attributes.forEach(({ stored, unique }, index) => {
+    if (unique)
+      issues.push({ path: `${path}[${index}].unique`, message: 'is not supported on core attributes' })
+    if (stored.encrypt)
+      issues.push({ path: `${path}[${index}].encrypt`, message: 'is not supported on core attributes' })
+  })
+  if (issues.length) throw new ApiError('validation_failed', undefined, issues)
+  return attributes.map(({ stored }) => stored)
 }
 
 /** Validates a Create Extension Schema body for one owner kind (docs/behaviour.md#extension-schemas). */
@@ -120,49 +155,89 @@ export function parseExtensionSchema(
   if (parsed.attributes === undefined && ownerKind !== 'profile') {
     throw new ApiError('validation_failed', undefined, [{ path: 'attributes', message: 'is required' }])
   }
-  const attributes = parseAttributes(parsed.attributes ?? [])
-  const multiValued = parsed.type === 'multi-valued'
-  let unique: string[] | null = null
-  if (parsed.unique !== undefined && parsed.unique.length > 0) {
-    if (!multiValued) {
-      throw new ApiError('validation_failed', undefined, [
-        { path: 'unique', message: 'is only allowed on a multi-valued extension' },
-      ])
-    }
-    const issues: FieldIssue[] = []
-    const names = new Set<string>()
-    unique = parsed.unique.map((name, index) => {
-      const attribute = attributes.find((a) => a.name.toLowerCase() === name.toLowerCase())
-      if (!attribute)
-        issues.push({ path: `unique[${index}]`, message: 'is not an attribute of this extension' })
-      else if (names.has(attribute.name))
-        issues.push({ path: `unique[${index}]`, message: 'is listed twice' })
-      const declared = attribute?.name ?? name
-      names.add(declared)
-      return declared
-    })
-    if (issues.length) throw new ApiError('validation_failed', undefined, issues)
-    // The record key is built in schema order (docs/behaviour.md#extension-schemas).
-    unique = attributes.map((a) => a.name).filter((n) => names.has(n))
+  if (parsed.required !== undefined && ownerKind !== 'profile') {
+    throw new ApiError('validation_failed', undefined, [
+      { path: 'required', message: 'is only allowed on a profile extension schema' },
+    ])
   }
-  return { name: parsed.name, multiValued, attributes, unique }
+  const parsedAttributes = parseAttributeList(parsed.attributes ?? [], 'attributes')
+  const attributes = parsedAttributes.map(({ stored }) => stored)
+  const multiValued = parsed.type === 'multi-valued'
+  // The unique attributes: listed in the schema's `unique`, flagged `unique: true`, or both.
+  const issues: FieldIssue[] = []
+  const names = new Set<string>()
+  parsed.unique?.forEach((name, index) => {
+    const attribute = attributes.find((a) => a.name.toLowerCase() === name.toLowerCase())
+    if (!attribute)
+      issues.push({ path: `unique[${index}]`, message: 'is not an attribute of this extension' })
+    else if (names.has(attribute.name)) issues.push({ path: `unique[${index}]`, message: 'is listed twice' })
+    else names.add(attribute.name)
+  })
+  parsedAttributes.forEach(({ stored, unique }, index) => {
+    if (unique) names.add(stored.name)
+    if (
+      stored.encrypt &&
+      (unique || parsed.unique?.some((n) => n.toLowerCase() === stored.name.toLowerCase()))
+    )
+      issues.push({ path: `attributes[${index}].encrypt`, message: 'cannot be combined with unique' })
+  })
+  if (issues.length) throw new ApiError('validation_failed', undefined, issues)
+  if (names.size && !multiValued) {
+    throw new ApiError('validation_failed', undefined, [
+      { path: 'unique', message: 'is only allowed on a multi-valued extension' },
+    ])
+  }
+  // The record key is built in schema order (docs/behaviour.md#extension-schemas).
+  const unique = names.size ? attributes.map((a) => a.name).filter((n) => names.has(n)) : null
+  return {
+    name: parsed.name,
+    multiValued,
+    attributes,
+    unique,
+    ...(ownerKind === 'profile' ? { required: parsed.required ?? false } : {}),
+  }
 }
 
-/** The schema as the API emits it. */
+/**
+ * The schema as the API emits it: the vendor's full shape, every attribute with all its properties,
+ * so that a body read here creates the same schema elsewhere (docs/behaviour.md#extension-schemas).
+ */
 export function extensionSchemaJson(definition: ExtensionDefinition) {
+  const unique = definition.unique ?? []
   return {
     name: definition.name,
     type: definition.multiValued ? 'multi-valued' : 'single-valued',
-    attributes: definition.attributes,
-    ...(definition.unique ? { unique: definition.unique } : {}),
+    attributes: definition.attributes.map((attribute) => ({
+      name: attribute.name,
+      type: attribute.type,
+      length: attribute.length ?? 0,
+      mandatory: attribute.mandatory ?? false,
+      unique: unique.includes(attribute.name),
+      encrypt: attribute.encrypt ?? false,
+      ...(attribute.default !== undefined ? { default: attribute.default } : {}),
+    })),
+    unique,
+    ...(definition.required != null ? { required: definition.required } : {}),
   }
 }
 export type { OwnerKind } from '../db/tables'
+
+/** An attribute as `GET` emits it. */
+const AttributeSchema = v.object({
+  name: v.string(),
+  type: v.picklist(ATTRIBUTE_TYPES),
+  length: v.number(),
+  mandatory: v.boolean(),
+  unique: v.boolean(),
+  encrypt: v.boolean(),
+  default: v.optional(v.union([v.string(), v.number(), v.boolean()])),
+})
 
 /** A schema as `GET` emits it. */
 export const ExtensionSchemaSchema = v.object({
   name: v.string(),
   type: v.picklist(['single-valued', 'multi-valued']),
-  attributes: v.array(v.looseObject({ name: v.string(), type: v.string() })),
-  unique: v.optional(v.array(v.string())),
+  attributes: v.array(AttributeSchema),
+  unique: v.array(v.string()),
+  required: v.optional(v.boolean()),
 })

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
 import type { AppEnv } from '../env'
@@ -27,6 +27,13 @@ const KINDS = {
   profiles: 'profile',
 } as const satisfies Record<string, OwnerKind>
 
+/** A schema with encrypted attributes needs a configured key (docs/behaviour.md#encrypted-attributes). */
+function encryptable(c: Context<AppEnv>, definition: ExtensionDefinition): ExtensionDefinition {
+  if (definition.attributes.some((attribute) => attribute.encrypt) && !c.var.cipher.available)
+    throw new ApiError('encryption_unavailable')
+  return definition
+}
+
 // Schema operations work in both server modes (docs/behaviour.md#server-mode): no production guard.
 for (const [segment, kind] of Object.entries(KINDS)) {
   const base = `/metadata/${segment}/extensions`
@@ -46,7 +53,13 @@ for (const [segment, kind] of Object.entries(KINDS)) {
         schema: v.object({ name: v.string() }),
         headers: { Location: 'the new schema' },
       },
-      errors: ['validation_failed', 'reserved_name', 'name_taken', 'metadata_changed'],
+      errors: [
+        'validation_failed',
+        'reserved_name',
+        'encryption_unavailable',
+        'name_taken',
+        'metadata_changed',
+      ],
     }),
     async (c) => {
       const { db, tenant } = c.var
@@ -56,12 +69,12 @@ for (const [segment, kind] of Object.entries(KINDS)) {
         // A profile extension may not take the name of a core attribute: checked against the metadata.
         const written = await writeBatchWith(c, { data: false }, (metadata) => {
           const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
-          const parsed = parseExtensionSchema(kind, body, coreNames)
+          const parsed = encryptable(c, parseExtensionSchema(kind, body, coreNames))
           return { statements: { schema: insertSchema(db, tenant, kind, parsed) }, value: parsed }
         })
         definition = written.value
       } else {
-        definition = parseExtensionSchema(kind, body)
+        definition = encryptable(c, parseExtensionSchema(kind, body))
         await runBatch(db, insertSchema(db, tenant, kind, definition))
       }
       c.header('Location', locationFor(c, `${base}/${definition.name}`))

@@ -33,6 +33,7 @@ export function insertSchema(
       multiValued: definition.multiValued,
       attributes: definition.attributes,
       unique: definition.unique,
+      required: definition.required ?? null,
     }),
     bumpMetadataVersion(db, tenant),
   ]

@@ -11,6 +11,8 @@ export interface ExtensionDefinition {
   multiValued: boolean
   attributes: StoredAttribute[]
   unique: string[] | null
+  /** Profile extension schemas: the vendor's schema-level `required`, recorded and printed. */
+  required?: boolean | null
 }
 
 export interface ParsedRecord {

@@ -25,6 +25,10 @@ export const ERROR_CODES = {
     status: 400,
     message: 'the profile would have more identification-key entries for one key than allowed',
   },
+  encryption_unavailable: {
+    status: 400,
+    message: 'encrypted attributes need an encryption key, and this server has none configured',
+  },
   too_many_filters: { status: 400, message: 'the query has more identification filters than allowed' },
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
   not_found: { status: 404, message: 'no such resource' },
@@ -50,6 +54,10 @@ export const ERROR_CODES = {
   internal_error: { status: 500, message: 'internal error' },
   maintenance_mode: { status: 503, message: 'the server is in maintenance mode for this tenant' },
   database_unavailable: { status: 503, message: 'the database did not answer; retry the request later' },
+  decryption_failed: {
+    status: 503,
+    message: 'a stored value could not be decrypted with the configured keys (EXTENSION_ENCRYPTION_KEY)',
+  },
 } as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

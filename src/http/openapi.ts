@@ -93,6 +93,8 @@ export function operation(path: string, spec: OperationSpec): MiddlewareHandler 
       ...COMMON_ERRORS,
       ...(spec.body ? (['invalid_json', 'payload_too_large'] as ErrorCode[]) : []),
       ...(spec.data ? (['maintenance_mode'] as ErrorCode[]) : []),
+      // An operation that answers extensions decrypts encrypted attributes (docs/behaviour.md#encrypted-attributes).
+      ...(spec.query && 'extensions' in spec.query.entries ? (['decryption_failed'] as ErrorCode[]) : []),
       ...spec.errors,
     ]),
   ]
@@ -209,6 +211,7 @@ export const WRITE_ERRORS: ErrorCode[] = [
   'validation_failed',
   'unknown_field',
   'invalid_extension_value',
+  'encryption_unavailable',
   'too_many_records',
   'metadata_changed',
 ]

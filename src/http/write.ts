@@ -67,21 +67,27 @@ export interface WriteOptions {
 export async function writeBatch<P extends NamedStatements>(
   c: Context<AppEnv>,
   options: WriteOptions,
-  plan: (metadata: TenantMetadata) => P,
+  plan: (metadata: TenantMetadata) => P | Promise<P>,
 ): Promise<{ results: NamedResults<P>; metadata: TenantMetadata }> {
-  return writeBatchWith(c, options, (metadata) => ({ statements: plan(metadata), value: undefined }))
+  return writeBatchWith(c, options, async (metadata) => ({
+    statements: await plan(metadata),
+    value: undefined,
+  }))
 }
+
+type Planned<P, V> = { statements: P; value: V }
 
 /** `writeBatch` whose plan also answers a value it computed (a generated id, a parsed definition). */
 export function writeBatchWith<P extends NamedStatements, V>(
   c: Context<AppEnv>,
   options: WriteOptions,
-  plan: (metadata: TenantMetadata) => { statements: P; value: V },
+  plan: (metadata: TenantMetadata) => Planned<P, V> | Promise<Planned<P, V>>,
 ): Promise<{ results: NamedResults<P>; metadata: TenantMetadata; value: V }> {
   const { db, tenant } = c.var
   return withMetadata(c, async (metadata) => {
     if (options.data && metadata.inMaintenance) throw new ApiError('maintenance_mode')
-    const { statements, value } = plan(metadata)
+    // A plan may wait (encrypting values), never on the database: the batch is its one round trip.
+    const { statements, value } = await plan(metadata)
     const guards: Statement[] = metadataGuards(tenant, metadata, { requireProduction: options.data })
     const results = await runNamedBatch(db, { _guards: guards, ...statements }, options.keyConflict)
     return { results, metadata, value }

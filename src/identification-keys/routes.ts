@@ -50,16 +50,19 @@ function resolveKey(body: v.InferOutput<typeof KeyBody>, metadata: TenantMetadat
     if (extension && given.toLowerCase().startsWith(`${extension.definition.name.toLowerCase()}.`)) {
       name = given.slice(extension.definition.name.length + 1)
     }
-    const declared = extension
-      ? extension.definition.attributes.find((a) => a.name.toLowerCase() === name.toLowerCase())?.name
-      : metadata.profile.attribute(name)?.attribute.name
-    if (!declared) {
+    const attribute = extension
+      ? extension.definition.attributes.find((a) => a.name.toLowerCase() === name.toLowerCase())
+      : metadata.profile.attribute(name)?.attribute
+    if (!attribute) {
       issues.push({
         path: `attributes[${index}]`,
         message: `is not an attribute of ${extension ? 'the extension' : 'profiles'}`,
       })
+    } else if (attribute.encrypt) {
+      // Its stored values are ciphertexts: nothing could look them up (docs/behaviour.md#encrypted-attributes).
+      issues.push({ path: `attributes[${index}]`, message: 'is encrypted and cannot be part of a key' })
     }
-    return declared ?? name
+    return attribute?.name ?? name
   })
   if (new Set(attributes.map((a) => a.toLowerCase())).size !== attributes.length) {
     issues.push({ path: 'attributes', message: 'names an attribute twice' })

@@ -70,6 +70,10 @@ export function parseIdentifyQuery(params: [string, string][], metadata: TenantM
     const extension = metadata.extension('profile', name.slice(0, dot))
     const attributeName = name.slice(dot + 1).toLowerCase()
     const attribute = extension?.definition.attributes.find((a) => a.name.toLowerCase() === attributeName)
+    if (attribute?.encrypt) {
+      // Stored as ciphertext, it cannot be compared (docs/behaviour.md#encrypted-attributes).
+      throw new ApiError('invalid_parameter', 'an encrypted attribute cannot be an identification filter')
+    }
     if (extension && attribute) {
       add({
         source: extension.definition.name.toLowerCase(),

@@ -1,10 +1,11 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import { extensionsByOwner, recordsQuery, replaceExtensions } from '../db/extension-records'
+import { recordsQuery, replaceExtensions } from '../db/extension-records'
 import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
+import { emittedExtensions, sealWrites } from '../extension-schemas/encryption'
 import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
@@ -90,16 +91,23 @@ profileRoutes.post(
   async (c) => {
     const { db, tenant } = c.var
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { value: customerId } = await writeBatchWith(c, dataWrite, (metadata) => {
+    const { value: customerId } = await writeBatchWith(c, dataWrite, async (metadata) => {
       const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
       const customerId = parsed.customerId ?? generateCustomerId()
       const profileId = profileIdOf(tenant, customerId)
       const statements = {
         absent: profileAbsent(tenant, customerId),
         profile: insertProfile(db, tenant, customerId, parsed.values),
-        extensions: replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'profile',
+          profileId,
+          await sealWrites(c.var, 'profile', parsed.extensions),
+          {
+            ownerIsNew: true,
+          },
+        ),
         keyEntries: metadata.profile.keys.flatMap((key) => [
           keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
           insertKeyEntries(db, tenant, key, profileId),
@@ -141,7 +149,8 @@ profileRoutes.get(
     const [rows, records] = await db.batch(identifyQueries(db, tenant, where, limit, keys))
     const matches = rows.slice(0, limit)
     const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
-    const extensionsOf = extensionsByOwner(records, showExtensions ? requested : [])
+    const shown = showExtensions ? requested : []
+    const extensionsOf = await emittedExtensions(c.var, 'profile', records, shown)
     const items = matches.map((row) => {
       const base = query.include_profile
         ? profileJson(row.customerId, row.attributes, metadata.profile)
@@ -179,7 +188,7 @@ profileRoutes.get(
     const requested = requestedExtensions(metadata, 'profile', extensions)
     const [row] = read.profile
     if (!row) throw new ApiError('profile_not_found')
-    const extensionsOf = extensionsByOwner(read.records ?? [], requested)
+    const extensionsOf = await emittedExtensions(c.var, 'profile', read.records ?? [], requested)
     return c.json(profileJson(row.customerId, row.attributes, metadata.profile, extensionsOf(row.id)))
   },
 )
@@ -207,14 +216,20 @@ profileRoutes.put(
     const { db, tenant } = c.var
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { value } = await writeBatchWith(c, dataWrite, (metadata) => {
+    const { value } = await writeBatchWith(c, dataWrite, async (metadata) => {
       const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
       assertSameCustomer(parsed.customerId, customerId)
       const profileId = profileIdOf(tenant, customerId)
       const statements = {
         exists: profileExists(tenant, customerId),
         profile: replaceProfileValues(db, tenant, customerId, parsed.values),
-        extensions: replaceExtensions(db, tenant, 'profile', profileId, parsed.extensions),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'profile',
+          profileId,
+          await sealWrites(c.var, 'profile', parsed.extensions),
+        ),
         keyEntries: rebuildProfileEntries(
           db,
           tenant,
@@ -271,21 +286,27 @@ profileRoutes.post(
       description: 'what each written extension now holds',
       schema: v.record(v.string(), v.unknown()),
     },
-    errors: [...WRITE_ERRORS, 'too_many_key_entries', 'profile_not_found', 'unique_key_violation'],
+    errors: [
+      ...WRITE_ERRORS,
+      'too_many_key_entries',
+      'profile_not_found',
+      'unique_key_violation',
+      'decryption_failed',
+    ],
   }),
   customerParam,
   async (c) => {
     const { db, tenant } = c.var
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results, value: written } = await writeBatchWith(c, dataWrite, (metadata) => {
+    const { results, value: written } = await writeBatchWith(c, dataWrite, async (metadata) => {
       const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
       assertSameCustomer(parsed.customerId, customerId)
       const profileId = profileIdOf(tenant, customerId)
       const names = extensionNames(parsed.extensions)
       const statements = {
         exists: profileExists(tenant, customerId),
-        merge: parsed.extensions.flatMap((write) =>
+        merge: (await sealWrites(c.var, 'profile', parsed.extensions)).flatMap((write) =>
           mergeExtension(db, tenant, profileId, write, metadata.limits.recordsPerExtension),
         ),
         keyEntries: rebuildProfileEntries(
@@ -302,7 +323,8 @@ profileRoutes.post(
       return { statements, value: parsed.extensions.map((write) => write.validator) }
     })
     const records = results.stored
-    return c.json(extensionsByOwner(records, written)(records[0]?.ownerId ?? -1))
+    const extensionsOf = await emittedExtensions(c.var, 'profile', records, written)
+    return c.json(extensionsOf(records[0]?.ownerId ?? -1))
   },
 )
 
@@ -348,7 +370,7 @@ function byUnique(action: 'update' | 'delete') {
     const { db, tenant } = c.var
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: false })
-    await writeBatch(c, dataWrite, (metadata) => {
+    await writeBatch(c, dataWrite, async (metadata) => {
       const { validator, unique } = uniqueExtension(metadata, c.req.param('name') ?? '')
       const selection = uniqueValues(unique, body)
       const name = validator.definition.name
@@ -358,15 +380,14 @@ function byUnique(action: 'update' | 'delete') {
           : validator.parseRecord(selection, name, { applyDefaults: false })
       if (!parsed.ok) throw new ApiError('invalid_extension_value', undefined, parsed.issues)
       const profileId = profileIdOf(tenant, customerId)
-      const where = recordByKey(
-        tenant,
-        profileId,
-        name.toLowerCase(),
-        validator.recordKey(parsed.data) as string,
-      )
+      const recordKey = validator.recordKey(parsed.data) as string
+      const where = recordByKey(tenant, profileId, name.toLowerCase(), recordKey)
+      const [record] = await sealWrites(c.var, 'profile', [
+        { validator, records: [{ data: parsed.data, recordKey }] },
+      ])
       return {
         guards: [profileExists(tenant, customerId), recordExists(where)],
-        change: action === 'update' ? updateRecord(db, where, parsed.data) : deleteRecord(db, where),
+        change: action === 'update' ? updateRecord(db, where, record) : deleteRecord(db, where),
         keyEntries: rebuildProfileEntries(
           db,
           tenant,

@@ -13,7 +13,7 @@ import {
   type StoredAttribute,
   services,
 } from '../db/tables'
-import type { ExtensionWrite } from '../events/event-body'
+import type { SealedWrite } from '../extension-schemas/encryption'
 import { deleteServiceStatements } from '../services/statements'
 import type { KeyRow } from './core-attributes'
 
@@ -172,7 +172,7 @@ export function mergeExtension(
   db: Database,
   tenant: string,
   ownerId: SQL,
-  write: ExtensionWrite,
+  write: SealedWrite,
   maxRecords: number,
 ): Statement[] {
   const { multiValued, unique, name } = write.validator.definition
@@ -243,9 +243,9 @@ export function replaceProfileValues(
   return db.update(profiles).set({ attributes: values }).where(thisProfile(tenant, customerId))
 }
 
-/** Update Record by Unique: the selected record's attributes become `data`. */
-export function updateRecord(db: Database, where: SQL, data: Record<string, unknown>): Statement {
-  return db.update(extensionRecords).set({ data }).where(where)
+/** Update Record by Unique: the selected record's attributes become the write's one record. */
+export function updateRecord(db: Database, where: SQL, write: SealedWrite): Statement {
+  return db.update(extensionRecords).set({ data: write.records[0].data }).where(where)
 }
 
 /** Delete Record by Unique. */

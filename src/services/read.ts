@@ -1,10 +1,11 @@
 import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
-import type { Database } from '../db/database'
-import { extensionsByOwner, recordsQuery } from '../db/extension-records'
+import { recordsQuery } from '../db/extension-records'
 import { type CompletionFilter, completionFilter, nestedLists, newestPerList } from '../db/lists'
 import { readWithMetadata } from '../db/metadata'
 import { services, states, tasks } from '../db/tables'
+import type { RequestScope } from '../env'
 import type { Json } from '../events/json'
+import { emittedExtensions } from '../extension-schemas/encryption'
 import type { ServiceReadOptions } from '../http/query'
 import { requestedExtensions } from '../http/query'
 import { stateJson, taskJson } from '../states-tasks/json'
@@ -61,12 +62,12 @@ function selectionWhere(tenant: string, selection: ServiceSelection): SQL {
  * (the most recent `limit`), their states, tasks and requested extension records.
  */
 export async function readServices(
-  db: Database,
-  tenant: string,
+  scope: RequestScope,
   selection: ServiceSelection,
   options: ServiceReadOptions,
   limit: number,
 ): Promise<{ items: Json[]; truncated: boolean }> {
+  const { db, tenant } = scope
   const where = selectionWhere(tenant, selection)
   const ids = db
     .select({ id: services.id })
@@ -123,7 +124,7 @@ export async function readServices(
   const taskList = read.tasks ?? []
   const recordRows = read.records ?? []
   const rows = serviceRows.slice(0, limit).reverse()
-  const extensionsOf = extensionsByOwner(recordRows, requested)
+  const extensionsOf = await emittedExtensions(scope, 'service', recordRows, requested)
   const statesOf = nestedLists(stateList, (s) => s.serviceId, limit)
   const tasksOf = nestedLists(taskList, (t) => t.serviceId, limit)
 

@@ -12,6 +12,7 @@ import {
   eventJson,
   StartServiceBody,
 } from '../events/events'
+import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
 import { itemJson, listJson } from '../http/lists'
@@ -42,7 +43,7 @@ export const serviceRoutes = new Hono<AppEnv>()
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
   // started_from / started_to bound the list (docs/behaviour.md#lists); LIST_LIMIT applies after them.
   if (selection.by !== 'id') selection.started = { from: options.started_from, to: options.started_to }
-  return listJson(c, await readServices(c.var.db, c.var.tenant, selection, options, c.var.config.listLimit))
+  return listJson(c, await readServices(c.var, selection, options, c.var.config.listLimit))
 }
 
 const serviceQuery = queryOf(ServiceReadQuery)
@@ -121,7 +122,7 @@ serviceRoutes.post(
   async (c) => {
     const { db, tenant } = c.var
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results } = await writeBatch(c, { data: true }, (metadata) => {
+    const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
       return {
         service: insertService(db, tenant, {
@@ -131,9 +132,16 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(db, tenant, 'service', insertedId('services'), extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'service',
+          insertedId('services'),
+          await sealWrites(c.var, 'service', extensions),
+          {
+            ownerIsNew: true,
+          },
+        ),
       }
     })
     return c.json({ service_id: results.service[0].id })
@@ -158,13 +166,19 @@ serviceRoutes.post(
     const { db, tenant } = c.var
     const id = c.req.valid('param').serviceId
     const body = await readJsonObject(c, { emptyIsObject: true })
-    await writeBatch(c, { data: true }, (metadata) => {
+    await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, END_FIELDS, EndEventBody, metadata, 'service')
       return {
         exists: serviceExists(tenant, id),
         notCompleted: serviceNotCompleted(tenant, id, 'already_completed'),
         complete: completeService(db, tenant, id, eventJson(fields, nowIso())),
-        extensions: replaceExtensions(db, tenant, 'service', id, extensions),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'service',
+          id,
+          await sealWrites(c.var, 'service', extensions),
+        ),
       }
     })
     return c.body(null, 204)
@@ -188,7 +202,7 @@ serviceRoutes.post(
     const { db, tenant } = c.var
     const { customerId: customer, serviceId: id } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    await writeBatch(c, { data: true }, (metadata) => {
+    await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(
         body,
         ASSOCIATE_FIELDS,
@@ -210,7 +224,13 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           startedPatch: hasEventFields ? eventJson(fields) : undefined,
         }),
-        extensions: replaceExtensions(db, tenant, 'service', id, extensions),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'service',
+          id,
+          await sealWrites(c.var, 'service', extensions),
+        ),
       }
     })
     return c.body(null, 204)
@@ -237,7 +257,7 @@ serviceRoutes.get(
     // The limit caps the nested lists (a read by id selects one service anyway).
     return itemJson(
       c,
-      await readServices(c.var.db, c.var.tenant, { by: 'id', id }, options, c.var.config.listLimit),
+      await readServices(c.var, { by: 'id', id }, options, c.var.config.listLimit),
       'service_not_found',
     )
   },
@@ -260,11 +280,17 @@ serviceRoutes.put(
     const { db, tenant } = c.var
     const id = c.req.valid('param').serviceId
     const value = await readJsonValue(c)
-    await writeBatch(c, { data: true }, (metadata) => ({
+    await writeBatch(c, { data: true }, async (metadata) => ({
       exists: serviceExists(tenant, id),
-      extensions: replaceExtensions(db, tenant, 'service', id, [
-        parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
-      ]),
+      extensions: replaceExtensions(
+        db,
+        tenant,
+        'service',
+        id,
+        await sealWrites(c.var, 'service', [
+          parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
+        ]),
+      ),
     }))
     return c.body(null, 204)
   },

@@ -5,6 +5,7 @@ import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
+import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { EVENT_BODY, EXTENSION_VALUE, operation, WRITE_ERRORS } from '../http/openapi'
 import { writeBatch } from '../http/write'
@@ -55,7 +56,7 @@ export function completeChild(child: Child) {
     const { db, tenant } = c.var
     const { serviceId, childId: id } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    await writeBatch(c, { data: true }, (metadata) => {
+    await writeBatch(c, { data: true }, async (metadata) => {
       const { fields: event, extensions } = parseEventBody(
         body,
         END_FIELDS,
@@ -73,7 +74,13 @@ export function completeChild(child: Child) {
           full: eventJson(event, nowIso()),
           given: eventJson(event),
         }),
-        extensions: replaceExtensions(db, tenant, child.kind, id, extensions),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          child.kind,
+          id,
+          await sealWrites(c.var, child.kind, extensions),
+        ),
       }
     })
     return c.body(null, 204)
@@ -86,11 +93,17 @@ export function putChildExtension(child: Child) {
     const { db, tenant } = c.var
     const { serviceId, childId: id } = c.req.valid('param')
     const value = await readJsonValue(c)
-    await writeBatch(c, { data: true }, (metadata) => ({
+    await writeBatch(c, { data: true }, async (metadata) => ({
       guards: [serviceExists(tenant, serviceId), child.exists(tenant, serviceId, id)],
-      extensions: replaceExtensions(db, tenant, child.kind, id, [
-        parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
-      ]),
+      extensions: replaceExtensions(
+        db,
+        tenant,
+        child.kind,
+        id,
+        await sealWrites(c.var, child.kind, [
+          parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
+        ]),
+      ),
     }))
     return c.body(null, 204)
   }

@@ -1,10 +1,11 @@
 import { and, desc, eq, inArray, type SQL } from 'drizzle-orm'
-import type { Database } from '../db/database'
-import { extensionsByOwner, recordsQuery } from '../db/extension-records'
+import { recordsQuery } from '../db/extension-records'
 import { completionFilter, nestedLists, newestPerList } from '../db/lists'
 import { readWithMetadata } from '../db/metadata'
 import { type LongOrString, services, states, tasks } from '../db/tables'
+import type { RequestScope } from '../env'
 import type { Json } from '../events/json'
+import { emittedExtensions } from '../extension-schemas/encryption'
 import { ApiError } from '../http/errors'
 import { requestedExtensions } from '../http/query'
 import type { ServiceFilter } from '../services/read'
@@ -30,11 +31,11 @@ export interface StateQuery {
  * service is 404; a missing state (when `stateId` is given) answers an empty list.
  */
 export async function readStates(
-  db: Database,
-  tenant: string,
+  scope: RequestScope,
   query: StateQuery,
   limit: number,
 ): Promise<{ items: Json[]; truncated: boolean }> {
+  const { db, tenant } = scope
   const where = and(
     eq(states.tenant, tenant),
     eq(states.serviceId, query.serviceId),
@@ -85,7 +86,7 @@ export async function readStates(
   const stateList = read.states
   const taskList = read.tasks ?? []
   const recordRows = read.records ?? []
-  const extensionsOf = extensionsByOwner(recordRows, requested)
+  const extensionsOf = await emittedExtensions(scope, 'state', recordRows, requested)
   const rows = stateList.slice(0, limit).reverse()
   const tasksOf = nestedLists(taskList, (t) => t.stateId, limit)
   const items = rows.map((row) => {
@@ -112,11 +113,11 @@ export interface TaskQuery {
 
 /** Tasks of one service with their extensions, in one batch (one round trip). */
 export async function readTasks(
-  db: Database,
-  tenant: string,
+  scope: RequestScope,
   query: TaskQuery,
   limit: number,
 ): Promise<{ items: Json[]; truncated: boolean }> {
+  const { db, tenant } = scope
   const where = and(
     eq(tasks.tenant, tenant),
     eq(tasks.serviceId, query.serviceId),
@@ -148,7 +149,7 @@ export async function readTasks(
   if (!read.service.length) throw new ApiError('service_not_found')
   const taskList = read.tasks
   const recordRows = read.records ?? []
-  const extensionsOf = extensionsByOwner(recordRows, requested)
+  const extensionsOf = await emittedExtensions(scope, 'task', recordRows, requested)
   const items = taskList
     .slice(0, limit)
     .reverse()

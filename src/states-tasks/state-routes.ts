@@ -5,6 +5,7 @@ import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
+import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
 import { itemJson, listJson } from '../http/lists'
 import { EVENT_BODY, operation, operationId, WRITE_ERRORS } from '../http/openapi'
@@ -46,7 +47,7 @@ stateRoutes.post(
     const { db, tenant } = c.var
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results } = await writeBatch(c, { data: true }, (metadata) => {
+    const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, START_FIELDS, StartStateBody, metadata, 'state')
       return {
         guards: startGuards(tenant, serviceId, fields.previous_state_id),
@@ -57,9 +58,16 @@ stateRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'state',
+          insertedId('states'),
+          await sealWrites(c.var, 'state', extensions),
+          {
+            ownerIsNew: true,
+          },
+        ),
       }
     })
     return c.json({ state_id: results.state[0].id })
@@ -89,7 +97,7 @@ stateRoutes.post(
     const { db, tenant } = c.var
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results } = await writeBatch(c, { data: true }, (metadata) => {
+    const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(
         body,
         TRANSITION_FIELDS,
@@ -123,9 +131,16 @@ stateRoutes.post(
           estDuration: to.est_duration,
           started: common,
         }),
-        extensions: replaceExtensions(db, tenant, 'state', insertedId('states'), extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'state',
+          insertedId('states'),
+          await sealWrites(c.var, 'state', extensions),
+          {
+            ownerIsNew: true,
+          },
+        ),
       }
     })
     return c.json({ state_id: results.state[0].id })
@@ -174,8 +189,7 @@ for (const [suffix, filter] of [
     return listJson(
       c,
       await readStates(
-        c.var.db,
-        c.var.tenant,
+        c.var,
         {
           serviceId,
           filter,
@@ -210,8 +224,7 @@ stateRoutes.get(
     return itemJson(
       c,
       await readStates(
-        c.var.db,
-        c.var.tenant,
+        c.var,
         {
           serviceId,
           stateId,

@@ -5,6 +5,7 @@ import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
+import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
 import { itemJson, listJson } from '../http/lists'
 import { EVENT_BODY, operation, operationId, WRITE_ERRORS } from '../http/openapi'
@@ -44,7 +45,7 @@ taskRoutes.post(
     const { db, tenant } = c.var
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results } = await writeBatch(c, { data: true }, (metadata) => {
+    const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, START_FIELDS, StartTaskBody, metadata, 'task')
       return {
         guards: startGuards(tenant, serviceId, fields.state_id),
@@ -55,9 +56,16 @@ taskRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(db, tenant, 'task', insertedId('tasks'), extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: replaceExtensions(
+          db,
+          tenant,
+          'task',
+          insertedId('tasks'),
+          await sealWrites(c.var, 'task', extensions),
+          {
+            ownerIsNew: true,
+          },
+        ),
       }
     })
     return c.json({ task_id: results.task[0].id })
@@ -106,8 +114,7 @@ for (const [suffix, filter] of [
     return listJson(
       c,
       await readTasks(
-        c.var.db,
-        c.var.tenant,
+        c.var,
         { serviceId, filter, types: query.task_types, stateId: query.state_id, extensions: query.extensions },
         c.var.config.listLimit,
       ),
@@ -135,8 +142,7 @@ taskRoutes.get(
     return itemJson(
       c,
       await readTasks(
-        c.var.db,
-        c.var.tenant,
+        c.var,
         { serviceId, taskId, filter: 'all', types: [], extensions: query.extensions },
         1,
       ),

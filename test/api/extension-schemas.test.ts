@@ -27,20 +27,31 @@ describe('extension schemas for services, states and tasks', () => {
       const aliased = await h.api.post(`/genesys/1/cs/metadata/${kind}/extensions`, FEEDBACK)
       expect(aliased.headers.get('Location')).toBe(`/genesys/1/cs/metadata/${kind}/extensions/Feedback`)
 
+      // The vendor's full shape: every property of every attribute (docs/behaviour.md#extension-schemas).
+      const none = { length: 0, mandatory: false, unique: false, encrypt: false }
       const expected = {
         name: 'Satisfaction',
         type: 'multi-valued',
         attributes: [
-          { name: 'rating', type: 'integer' },
-          { name: 'pertinence', type: 'integer' },
-          { name: 'usefull', type: 'boolean' },
-          { name: 'place', type: 'string', length: 64, mandatory: true },
+          { name: 'rating', type: 'integer', ...none },
+          { name: 'pertinence', type: 'integer', ...none },
+          { name: 'usefull', type: 'boolean', ...none },
+          { name: 'place', type: 'string', length: 64, mandatory: true, unique: true, encrypt: false },
         ],
         unique: ['place'],
       }
       expect((await h.api.get(`/metadata/${kind}/extensions`)).body).toEqual([
         expected,
-        { name: 'Feedback', type: 'single-valued', attributes: FEEDBACK.attributes },
+        {
+          name: 'Feedback',
+          type: 'single-valued',
+          attributes: [
+            { name: 'FeedbackType', type: 'string', ...none, length: 32 },
+            { name: 'rating', type: 'integer', ...none },
+            { name: 'notes', type: 'string', ...none, length: 256 },
+          ],
+          unique: [],
+        },
       ])
       expect((await h.api.get(`/metadata/${kind}/extensions/SATISFACTION`)).body).toEqual(expected)
       expect(
@@ -149,15 +160,18 @@ describe('schema validation', () => {
       name: 'Loose',
       type: 'multi-valued',
       attributes: [
-        { name: 'code', type: 'string', length: 3, mandatory: true },
-        { name: 'when', type: 'datetime', default: '2009-12-18T18:30:00.000Z' },
-        { name: 'amount', type: 'currency', default: '12.5' },
-        { name: 'big', type: 'long', default: '9007199254740993' },
+        { name: 'code', type: 'string', length: 3, mandatory: true, unique: true, encrypt: false },
+        { ...NONE, name: 'when', type: 'datetime', default: '2009-12-18T18:30:00.000Z' },
+        { ...NONE, name: 'amount', type: 'currency', default: '12.5' },
+        { ...NONE, name: 'big', type: 'long', default: '9007199254740993' },
       ],
       unique: ['code'],
     })
   })
 })
+
+/** The properties `GET` prints for an attribute that sets none of them. */
+const NONE = { length: 0, mandatory: false, unique: false, encrypt: false }
 
 describe('extension values against their schema', () => {
   beforeAll(async () => {

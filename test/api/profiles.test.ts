@@ -73,9 +73,13 @@ describe('vendor examples E10–E23 (corrected), with the status codes of docs/b
     expect(list.body[0].attributes[0]).toEqual({
       name: 'PhoneType',
       type: 'integer',
+      length: 0,
       mandatory: true,
+      unique: true,
+      encrypt: false,
       default: 0,
     })
+    expect(list.body[0].required).toBe(false)
     expect((await api.delete('/metadata/profiles/extensions/address')).status).toBe(204)
     expect((await api.delete('/metadata/profiles/extensions/CustomName')).status).toBe(404)
     // A profile extension may not shadow a core attribute.

@@ -15,9 +15,10 @@ export function appsOver(db: Database, newHandle: () => Database, config: Partia
     api: apiClient((request) => app.fetch(request)),
     /** The app's own fetch, for requests the api helper cannot express (streams, raw headers). */
     fetch: (request: Request) => Promise.resolve(app.fetch(request)),
-    otherInstance(): ApiClient {
+    /** Another instance of the app, with `config` changed (a rotated key, another limit). */
+    otherInstance(config: Partial<AppConfig> = {}): ApiClient {
       const other = newHandle()
-      const otherApp = createApp({ database: () => ({ db: other }), config: full })
+      const otherApp = createApp({ database: () => ({ db: other }), config: { ...full, ...config } })
       return apiClient((request) => otherApp.fetch(request))
     },
   }

@@ -28,6 +28,7 @@ describe('configuration, read by one schema for every entry', () => {
       API_TOKENS: ' one-token-of-16-chars , ,two-token-of-16-chars',
       CORS_ORIGINS: 'https://desk.example',
       DOCS_PUBLIC: 'TRUE',
+      EXTENSION_ENCRYPTION_KEY: `${btoa('k'.repeat(32))}, ${btoa('o'.repeat(32))}`,
       SOME_KV_NAMESPACE: { get() {} },
     })
     expect(config).toEqual({
@@ -37,6 +38,7 @@ describe('configuration, read by one schema for every entry', () => {
         apiTokens: ['one-token-of-16-chars', 'two-token-of-16-chars'],
         corsOrigins: ['https://desk.example'],
         docsPublic: true,
+        encryptionKeys: [new TextEncoder().encode('k'.repeat(32)), new TextEncoder().encode('o'.repeat(32))],
         limits: {
           valuesPerAttribute: 4,
           recordsPerExtension: 6,
@@ -61,6 +63,17 @@ describe('configuration, read by one schema for every entry', () => {
       expect(() => entryConfigFromEnv({ [name]: value })).toThrow(ConfigError)
       expect(() => entryConfigFromEnv({ [name]: value })).toThrow(
         new RegExp(`^${name} must be a whole number`),
+      )
+    }
+  })
+})
+
+describe('EXTENSION_ENCRYPTION_KEY', () => {
+  it('takes base64 keys of 32 bytes, newest first, and refuses anything else', () => {
+    expect(entryConfigFromEnv({}).app.encryptionKeys).toEqual([])
+    for (const bad of [btoa('short'), btoa('k'.repeat(33)), 'not base64!', `${btoa('k'.repeat(32))},x`]) {
+      expect(() => entryConfigFromEnv({ EXTENSION_ENCRYPTION_KEY: bad })).toThrow(
+        /^EXTENSION_ENCRYPTION_KEY must be base64 of 32 random bytes/,
       )
     }
   })

@@ -91,6 +91,15 @@ describe('the secrets file', () => {
     expect(() => workerSecrets({ ...db, API_TOKENS: 'a-token-of-24-characters,' })).toThrow(/16 characters/)
     expect(() => workerSecrets({ API_TOKENS: 'a-token-of-24-characters' })).toThrow(/DATABASE_AUTH_TOKEN/)
   })
+
+  it('carries EXTENSION_ENCRYPTION_KEY when it is set, and only then', () => {
+    const base = { DATABASE_AUTH_TOKEN: 'db', API_TOKENS: 'a-token-of-24-characters' }
+    expect(workerSecrets(base)).not.toHaveProperty('EXTENSION_ENCRYPTION_KEY')
+    expect(workerSecrets({ ...base, EXTENSION_ENCRYPTION_KEY: '' })).not.toHaveProperty(
+      'EXTENSION_ENCRYPTION_KEY',
+    )
+    expect(workerSecrets({ ...base, EXTENSION_ENCRYPTION_KEY: 'a2V5' }).EXTENSION_ENCRYPTION_KEY).toBe('a2V5')
+  })
 })
 
 /** A fake Turso Platform API: answers from `answers`, records every request. */
