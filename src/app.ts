@@ -7,6 +7,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import { openAPIRouteHandler } from 'hono-openapi'
 import pkg from '../package.json' with { type: 'json' }
+import { businessAttributeRoutes } from './business-attributes/routes'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import { describeCauses, isDatabaseUnavailable } from './db/failures'
@@ -182,6 +183,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
     app.route(prefix, taskRoutes)
     app.route(prefix, extensionSchemaRoutes)
     app.route(prefix, identificationKeyRoutes)
+    app.route(prefix, businessAttributeRoutes)
     app.route(prefix, profileRoutes)
     app.route(prefix, serverRoutes)
   }

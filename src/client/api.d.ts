@@ -632,6 +632,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metadata/business-attributes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Query Business Attribute Schema
+         * @description All business attributes of the tenant by name; with `cv-attribute`, the one that describes that field (404 when none does).
+         */
+        get: operations["queryBusinessAttributeSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metadata/business-attributes/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Query Business Attribute Schema (by name) */
+        get: operations["readBusinessAttributeSchema"];
+        /**
+         * Put Business Attribute
+         * @description Creates or replaces the business attribute: its values (name, dbid, display_name, description) and the fields it describes (cv_attributes).
+         */
+        put: operations["putBusinessAttribute"];
+        post?: never;
+        /** Delete Business Attribute */
+        delete: operations["deleteBusinessAttribute"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/profiles": {
         parameters: {
             query?: never;
@@ -9224,6 +9266,656 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "identification_key_not_found";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    queryBusinessAttributeSchema: {
+        parameters: {
+            query?: {
+                "cv-attribute"?: string;
+            };
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an array; one object when cv-attribute is given */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        dbid?: number;
+                        display_name: string;
+                        description: string;
+                        map_name?: boolean;
+                        cv_attributes: string[];
+                        values: {
+                            name: string;
+                            dbid: number;
+                            display_name: string;
+                            description: string;
+                        }[];
+                    }[] | {
+                        name: string;
+                        dbid?: number;
+                        display_name: string;
+                        description: string;
+                        map_name?: boolean;
+                        cv_attributes: string[];
+                        values: {
+                            name: string;
+                            dbid: number;
+                            display_name: string;
+                            description: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_parameter`: a path or query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant" | "invalid_parameter";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `business_attribute_not_found`: no business attribute of that name or field exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "business_attribute_not_found";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    readBusinessAttributeSchema: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the business attribute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        dbid?: number;
+                        display_name: string;
+                        description: string;
+                        map_name?: boolean;
+                        cv_attributes: string[];
+                        values: {
+                            name: string;
+                            dbid: number;
+                            display_name: string;
+                            description: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_parameter`: a path or query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant" | "invalid_parameter";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `business_attribute_not_found`: no business attribute of that name or field exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "business_attribute_not_found";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putBusinessAttribute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description The business attribute with all its values. */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    dbid?: number | string;
+                    display_name?: string;
+                    description?: string;
+                    map_name?: boolean | ("true" | "false");
+                    /** @default [] */
+                    cv_attributes?: string[];
+                    values: {
+                        name: string;
+                        dbid: number | string;
+                        display_name?: string;
+                        description?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description replaced: the stored business attribute */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        dbid?: number;
+                        display_name: string;
+                        description: string;
+                        map_name?: boolean;
+                        cv_attributes: string[];
+                        values: {
+                            name: string;
+                            dbid: number;
+                            display_name: string;
+                            description: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description created: the stored business attribute */
+            201: {
+                headers: {
+                    /** @description the new resource */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        dbid?: number;
+                        display_name: string;
+                        description: string;
+                        map_name?: boolean;
+                        cv_attributes: string[];
+                        values: {
+                            name: string;
+                            dbid: number;
+                            display_name: string;
+                            description: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `cv_attribute_taken`: another business attribute already describes that field */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "cv_attribute_taken";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteBusinessAttribute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_parameter`: a path or query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant" | "invalid_parameter";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `business_attribute_not_found`: no business attribute of that name or field exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "business_attribute_not_found";
                         message: string;
                         request_id: string;
                         issues?: {

@@ -37,6 +37,8 @@ export const GUARD_CODES = [
   'key_values_not_unique',
   'too_many_records',
   'too_many_key_entries',
+  'business_attribute_not_found',
+  'cv_attribute_taken',
 ] as const
 export type GuardCode = (typeof GUARD_CODES)[number]
 
@@ -234,4 +236,35 @@ export const keyEntries = sqliteTable(
       .where(sql`${t.isUnique} = 1`),
     index('key_entries_profile').on(t.tenant, t.profileId),
   ],
+)
+
+/** A value of a business attribute: what `service_type`, `disposition`, … hold (docs/behaviour.md#business-attributes). */
+export interface BusinessAttributeValue {
+  name: string
+  dbid: number
+  display_name: string
+  description: string
+}
+
+/**
+ * The tenant's business attributes (enumerations such as Media Type or Service Type), as Composer
+ * and desktops read them to fill their pickers (docs/behaviour.md#business-attributes).
+ */
+export const businessAttributes = sqliteTable(
+  'business_attributes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenant: text('tenant').notNull(),
+    name: text('name').notNull(),
+    /** Lowercased name: names match case-insensitively. */
+    nameKey: text('name_key').notNull(),
+    dbid: integer('dbid'),
+    displayName: text('display_name').notNull(),
+    description: text('description').notNull(),
+    mapName: integer('map_name', { mode: 'boolean' }),
+    /** The event fields it describes, canonical (`Service.type`, `Task.disposition`, …). */
+    cvAttributes: text('cv_attributes', { mode: 'json' }).$type<string[]>().notNull(),
+    values: text('attribute_values', { mode: 'json' }).$type<BusinessAttributeValue[]>().notNull(),
+  },
+  (t) => [uniqueIndex('business_attributes_name').on(t.tenant, t.nameKey)],
 )

@@ -39,6 +39,10 @@ export const ERROR_CODES = {
   profile_not_found: { status: 404, message: 'the profile does not exist' },
   record_not_found: { status: 404, message: 'no extension record has these unique values' },
   identification_key_not_found: { status: 404, message: 'the identification key does not exist' },
+  business_attribute_not_found: {
+    status: 404,
+    message: 'no business attribute of that name or field exists',
+  },
   method_not_allowed: { status: 405, message: 'this method is not allowed on this resource' },
   already_completed: { status: 409, message: 'it is already completed' },
   service_completed: { status: 409, message: 'the service is already completed' },
@@ -49,6 +53,7 @@ export const ERROR_CODES = {
   key_values_not_unique: { status: 409, message: 'existing profiles share values of this unique key' },
   schema_in_use: { status: 409, message: 'an identification key uses this extension schema' },
   attribute_in_use: { status: 409, message: 'an identification key uses this attribute' },
+  cv_attribute_taken: { status: 409, message: 'another business attribute already describes that field' },
   metadata_changed: { status: 409, message: 'extension schemas changed while the request ran; retry it' },
   payload_too_large: { status: 413, message: 'the request body is too large' },
   internal_error: { status: 500, message: 'internal error' },

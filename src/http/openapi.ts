@@ -16,13 +16,23 @@ export interface OperationSpec {
   id: string
   /** The vendor's title (`Complete Service`). */
   summary: string
-  tag: 'Services' | 'States' | 'Tasks' | 'Profiles' | 'Extension schemas' | 'Identification keys' | 'Server'
+  tag:
+    | 'Services'
+    | 'States'
+    | 'Tasks'
+    | 'Profiles'
+    | 'Extension schemas'
+    | 'Identification keys'
+    | 'Business attributes'
+    | 'Server'
   description?: string
   /** The request body, when the operation takes one. */
   body?: { schema: Schema; description?: string }
   /** Query parameters (every property of an object schema is one optional parameter). */
   query?: v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>
   success: { status: 200 | 201 | 204; description: string; schema?: Schema; headers?: Record<string, string> }
+  /** A create-or-replace (PUT): 201 with `Location` and the same body when it created the resource. */
+  created?: string
   /** The error codes this operation can answer with besides those every operation can. */
   errors: ErrorCode[]
   /** A data operation: also 503 `maintenance_mode`. */
@@ -129,6 +139,17 @@ export function operation(path: string, spec: OperationSpec): MiddlewareHandler 
         }
       : {}),
     responses: {
+      ...(spec.created
+        ? {
+            '201': {
+              description: spec.created,
+              headers: { Location: { description: 'the new resource', schema: { type: 'string' as const } } },
+              ...(success.schema
+                ? { content: { [JSON_MEDIA]: { schema: resolver(success.schema, convert) } } }
+                : {}),
+            },
+          }
+        : {}),
       [String(success.status)]: {
         description: success.description,
         ...(success.headers

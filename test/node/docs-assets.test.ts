@@ -15,7 +15,7 @@ describe('the Node bootstrap (and Deno: the same one)', () => {
       expect((await script.text()).length).toBeGreaterThan(100_000)
       expect((await app.request('/docs/swagger-ui.css')).status).toBe(200)
       expect((await app.request('/docs/package.json')).status).toBe(404)
-      // The status of a Node (or Deno) instance tells its memory, in bytes (ruling 11.6).
+      // The status of a Node (or Deno) instance tells its memory, in bytes (docs/behaviour.md#server-mode).
       const status = (await (await app.request('/server/status')).json()) as Record<string, number>
       for (const field of ['max_memory', 'used_memory', 'allocated_memory', 'free_memory']) {
         expect(status[field], field).toBeGreaterThan(0)
