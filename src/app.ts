@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
@@ -7,6 +6,9 @@ import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import { openAPIRouteHandler } from 'hono-openapi'
 import pkg from '../package.json' with { type: 'json' }
+import { authentication } from './api-keys/auth'
+import { KeyCache } from './api-keys/cache'
+import { apiKeyRoutes } from './api-keys/routes'
 import { businessAttributeRoutes } from './business-attributes/routes'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
@@ -18,7 +20,6 @@ import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
 import { documentation } from './http/openapi'
-import { tenantOf } from './http/tenant'
 import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
 import { profileRoutes } from './profiles/routes'
@@ -66,6 +67,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   }
   const metadataCache = new MetadataCache(config.limits)
   const cipher = new AttributeCipher(config.encryptionKeys)
+  const keyCache = new KeyCache(config.keyCacheSeconds * 1000)
 
   app.use(async (c, next) => {
     c.set('stats', stats)
@@ -132,25 +134,8 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   contract.route('/', docsRoutes(docsAsset))
   if (config.docsPublic) app.route('/', contract)
 
-  if (config.apiTokens.length) {
-    // Hono compares hashes of the tokens in constant time; every failure is our 401 envelope.
-    const refuse = (): never => {
-      throw new ApiError('unauthorized', 'a valid Authorization: Bearer token is required')
-    }
-    app.use(
-      bearerAuth({
-        token: config.apiTokens,
-        noAuthenticationHeader: { message: refuse },
-        invalidAuthenticationHeader: { message: refuse },
-        invalidToken: { message: refuse },
-      }),
-    )
-  }
-
-  app.use(async (c, next) => {
-    c.set('tenant', tenantOf(c.req.header('ContactCenterId'), c.req.header('GroupId')))
-    await next()
-  })
+  // Root tokens and tenant-bound API keys: sets the tenant and the caller (docs/behaviour.md#api-keys).
+  app.use(authentication(config, keyCache))
 
   app.use(
     bodyLimit({
@@ -186,6 +171,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
     app.route(prefix, businessAttributeRoutes)
     app.route(prefix, profileRoutes)
     app.route(prefix, serverRoutes)
+    app.route(prefix, apiKeyRoutes)
   }
 
   if (!config.docsPublic) app.route('/', contract)

@@ -24,8 +24,13 @@ export interface AppConfig {
   bodyLimitBytes: number
   /** Most items a list returns, also a nested one (docs/behaviour.md#lists). */
   listLimit: number
-  /** When not empty, every request needs `Authorization: Bearer <one of these>`. */
+  /**
+   * Root tokens: when not empty, every request needs `Authorization: Bearer <one of these>` or an
+   * API key (docs/behaviour.md#api-keys).
+   */
   apiTokens: string[]
+  /** How long an instance trusts what it read of an API key: the revocation bound (1–60 s). */
+  keyCacheSeconds: number
   /** Browser origins allowed to call the API (CORS); none by default. `*` allows any. */
   corsOrigins: string[]
   /** `/openapi.json` and `/docs` without a token (they are behind auth otherwise). */
@@ -57,6 +62,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   bodyLimitBytes: 1024 * 1024,
   listLimit: 1000,
   apiTokens: [],
+  keyCacheSeconds: 30,
   corsOrigins: [],
   docsPublic: false,
   encryptionKeys: [],
@@ -119,6 +125,7 @@ const EnvSchema = v.object({
   MAX_KEY_ENTRIES_PER_PROFILE: wholeNumber(DEFAULT_LIMITS.keyEntriesPerProfile),
   MAX_IDENTIFY_FILTERS: wholeNumber(DEFAULT_LIMITS.identifyFilters),
   API_TOKENS: commaList,
+  API_KEY_CACHE_SECONDS: wholeNumber(DEFAULT_CONFIG.keyCacheSeconds, 1, 60),
   CORS_ORIGINS: commaList,
   BASE_PATH: v.pipe(
     optionalText,
@@ -159,6 +166,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       listLimit: e.LIST_LIMIT,
       apiTokens: e.API_TOKENS,
+      keyCacheSeconds: e.API_KEY_CACHE_SECONDS,
       corsOrigins: e.CORS_ORIGINS,
       docsPublic: e.DOCS_PUBLIC,
       ...(e.BASE_PATH ? { basePath: e.BASE_PATH } : {}),

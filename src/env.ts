@@ -1,5 +1,6 @@
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
+import type { KeyScope } from './db/tables'
 import type { AttributeCipher } from './extension-schemas/encryption'
 
 /** Hono's environment: what middleware puts on the context for handlers. */
@@ -8,6 +9,8 @@ export interface AppEnv {
     requestId: string
     /** `ContactCenterId/GroupId`: every row and every query is scoped by it (docs/behaviour.md#tenants). */
     tenant: string
+    /** Who is calling: a root token (`API_TOKENS`, or an open server) or an API key (docs/behaviour.md#api-keys). */
+    credential: { kind: 'root' } | { kind: 'key'; id: string; scope: KeyScope }
     db: Database
     config: AppConfig
     /** Encrypts and decrypts the values of encrypted extension attributes. */

@@ -814,6 +814,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API Keys */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create API Key
+         * @description A key bound to the request’s tenant with a scope (read < write < admin). The `key` is shown once; store it.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke API Key
+         * @description Every instance refuses the key within API_KEY_CACHE_SECONDS (at most 60 s).
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1053,6 +1094,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -1335,6 +1397,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -1599,6 +1682,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -1881,6 +1985,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -2145,6 +2270,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2427,6 +2573,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -2549,6 +2716,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2718,6 +2906,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2910,6 +3119,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3255,6 +3485,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -3378,6 +3629,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3516,6 +3788,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3711,6 +4004,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3921,6 +4235,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -4112,6 +4447,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist; `state_not_found`: the state does not exist */
             404: {
                 headers: {
@@ -4284,6 +4640,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -4524,6 +4901,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -4713,6 +5111,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -4893,6 +5312,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5092,6 +5532,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist; `state_not_found`: the state does not exist */
             404: {
                 headers: {
@@ -5236,6 +5697,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5436,6 +5918,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist; `task_not_found`: the task does not exist */
             404: {
                 headers: {
@@ -5608,6 +6111,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5813,6 +6337,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -5967,6 +6512,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist */
             404: {
                 headers: {
@@ -6112,6 +6678,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6276,6 +6863,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `service_not_found`: the service does not exist; `task_not_found`: the task does not exist */
             404: {
                 headers: {
@@ -6424,6 +7032,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -6549,6 +7178,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -6729,6 +7379,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `extension_not_found`: the extension schema does not exist */
             404: {
                 headers: {
@@ -6852,6 +7523,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7030,6 +7722,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -7155,6 +7868,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7335,6 +8069,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `extension_not_found`: the extension schema does not exist */
             404: {
                 headers: {
@@ -7458,6 +8213,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7636,6 +8412,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -7761,6 +8558,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7941,6 +8759,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `extension_not_found`: the extension schema does not exist */
             404: {
                 headers: {
@@ -8064,6 +8903,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8242,6 +9102,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -8367,6 +9248,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8547,6 +9449,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `extension_not_found`: the extension schema does not exist */
             404: {
                 headers: {
@@ -8670,6 +9593,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8837,6 +9781,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -8953,6 +9918,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9122,6 +10108,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `identification_key_not_found`: the identification key does not exist */
             404: {
                 headers: {
@@ -9245,6 +10252,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9414,6 +10442,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `business_attribute_not_found`: no business attribute of that name or field exists */
             404: {
                 headers: {
@@ -9552,6 +10601,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9751,6 +10821,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `cv_attribute_taken`: another business attribute already describes that field */
             409: {
                 headers: {
@@ -9904,6 +10995,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `business_attribute_not_found`: no business attribute of that name or field exists */
             404: {
                 headers: {
@@ -10043,6 +11155,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -10156,6 +11289,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10324,6 +11478,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `profile_not_found`: the profile does not exist */
             404: {
                 headers: {
@@ -10458,6 +11633,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10641,6 +11837,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `profile_not_found`: the profile does not exist */
             404: {
                 headers: {
@@ -10775,6 +11992,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -10966,6 +12204,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `profile_not_found`: the profile does not exist; `record_not_found`: no extension record has these unique values */
             404: {
                 headers: {
@@ -11139,6 +12398,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -11327,6 +12607,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -11441,6 +12742,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -11614,6 +12936,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `payload_too_large`: the request body is too large */
             413: {
                 headers: {
@@ -11751,6 +13094,497 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the tenant’s keys, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        prefix: string;
+                        name: string;
+                        /** @enum {string} */
+                        scope: "read" | "write" | "admin";
+                        created_at: string;
+                        expires_at: string | null;
+                        last_used_at: string | null;
+                    }[];
+                };
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description scope, an optional name and expiry. */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    scope: "read" | "write" | "admin";
+                    /** @default  */
+                    name?: string;
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description created: the key, shown this once */
+            201: {
+                headers: {
+                    /** @description the key */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        prefix: string;
+                        name: string;
+                        /** @enum {string} */
+                        scope: "read" | "write" | "admin";
+                        created_at: string;
+                        expires_at: string | null;
+                        last_used_at: string | null;
+                        key: string;
+                    };
+                };
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant" | "invalid_json" | "validation_failed";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `payload_too_large`: the request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `internal_error`: internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "internal_error";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `database_unavailable`: the database did not answer; retry the request later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "database_unavailable";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: 1–64 of A-Za-z0-9_.- (default `default`). */
+                ContactCenterId?: components["parameters"]["ContactCenterId"];
+                /** @description The tenant group: 1–64 of A-Za-z0-9_.- (default empty). */
+                GroupId?: components["parameters"]["GroupId"];
+                /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "invalid_tenant";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `unauthorized`: missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "unauthorized";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `forbidden_tenant`: this credential is bound to another tenant; `insufficient_scope`: this credential’s scope does not allow this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "forbidden_tenant" | "insufficient_scope";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `api_key_not_found`: the API key does not exist in this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "api_key_not_found";
                         message: string;
                         request_id: string;
                         issues?: {

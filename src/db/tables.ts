@@ -39,6 +39,7 @@ export const GUARD_CODES = [
   'too_many_key_entries',
   'business_attribute_not_found',
   'cv_attribute_taken',
+  'api_key_not_found',
 ] as const
 export type GuardCode = (typeof GUARD_CODES)[number]
 
@@ -267,4 +268,27 @@ export const businessAttributes = sqliteTable(
     values: text('attribute_values', { mode: 'json' }).$type<BusinessAttributeValue[]>().notNull(),
   },
   (t) => [uniqueIndex('business_attributes_name').on(t.tenant, t.nameKey)],
+)
+
+export const KEY_SCOPES = ['read', 'write', 'admin'] as const
+export type KeyScope = (typeof KEY_SCOPES)[number]
+
+/**
+ * API keys bound to one tenant (docs/behaviour.md#api-keys). Only the SHA-256 of a key is stored: a
+ * key is 256 random bits, so a fast hash is as safe as a slow one, and costs no CPU per request.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    /** The public part of the key (`ce_<id>_…`), shown in lists to recognise it. */
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: KEY_SCOPES }).notNull(),
+    hash: text('hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at'),
+    lastUsedAt: text('last_used_at'),
+  },
+  (t) => [index('api_keys_tenant').on(t.tenant, t.createdAt)],
 )

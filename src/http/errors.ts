@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   },
   too_many_filters: { status: 400, message: 'the query has more identification filters than allowed' },
   unauthorized: { status: 401, message: 'missing or invalid credentials' },
+  forbidden_tenant: { status: 403, message: 'this credential is bound to another tenant' },
+  insufficient_scope: { status: 403, message: 'this credential’s scope does not allow this operation' },
   not_found: { status: 404, message: 'no such resource' },
   service_not_found: { status: 404, message: 'the service does not exist' },
   state_not_found: { status: 404, message: 'the state does not exist' },
@@ -39,6 +41,7 @@ export const ERROR_CODES = {
   profile_not_found: { status: 404, message: 'the profile does not exist' },
   record_not_found: { status: 404, message: 'no extension record has these unique values' },
   identification_key_not_found: { status: 404, message: 'the identification key does not exist' },
+  api_key_not_found: { status: 404, message: 'the API key does not exist in this tenant' },
   business_attribute_not_found: {
     status: 404,
     message: 'no business attribute of that name or field exists',

@@ -25,6 +25,7 @@ export interface OperationSpec {
     | 'Identification keys'
     | 'Business attributes'
     | 'Server'
+    | 'API keys'
   description?: string
   /** The request body, when the operation takes one. */
   body?: { schema: Schema; description?: string }
@@ -43,6 +44,8 @@ export interface OperationSpec {
 const COMMON_ERRORS: ErrorCode[] = [
   'invalid_tenant',
   'unauthorized',
+  'forbidden_tenant',
+  'insufficient_scope',
   'internal_error',
   'database_unavailable',
 ]

@@ -13,6 +13,7 @@ const TABLES = [
   'profiles',
   'identification_keys',
   'key_entries',
+  'business_attributes',
 ]
 
 export async function databaseSnapshot(client: {
@@ -22,6 +23,26 @@ export async function databaseSnapshot(client: {
   for (const table of TABLES) {
     const order = table === 'tenant_state' || table === 'profile_schemas' ? 'tenant' : 'id'
     parts.push((await client.execute(`SELECT * FROM ${table} ORDER BY ${order}`)).rows)
+  }
+  return JSON.stringify(parts)
+}
+
+/** Every row of one tenant, table by table: what another tenant's requests must never change. */
+export async function tenantSnapshot(
+  client: { execute(query: { sql: string; args: string[] }): Promise<{ rows: unknown[] }> },
+  tenant: string,
+): Promise<string> {
+  const parts: unknown[] = []
+  for (const table of TABLES) {
+    const order = table === 'tenant_state' || table === 'profile_schemas' ? 'tenant' : 'id'
+    parts.push(
+      (
+        await client.execute({
+          sql: `SELECT * FROM ${table} WHERE tenant = ? ORDER BY ${order}`,
+          args: [tenant],
+        })
+      ).rows,
+    )
   }
   return JSON.stringify(parts)
 }

@@ -26,6 +26,7 @@ describe('configuration, read by one schema for every entry', () => {
       MAX_KEY_ENTRIES_PER_PROFILE: '7',
       MAX_IDENTIFY_FILTERS: '8',
       API_TOKENS: ' one-token-of-16-chars , ,two-token-of-16-chars',
+      API_KEY_CACHE_SECONDS: '45',
       CORS_ORIGINS: 'https://desk.example',
       DOCS_PUBLIC: 'TRUE',
       EXTENSION_ENCRYPTION_KEY: `${btoa('k'.repeat(32))}, ${btoa('o'.repeat(32))}`,
@@ -36,6 +37,7 @@ describe('configuration, read by one schema for every entry', () => {
         bodyLimitBytes: 2048,
         listLimit: 5,
         apiTokens: ['one-token-of-16-chars', 'two-token-of-16-chars'],
+        keyCacheSeconds: 45,
         corsOrigins: ['https://desk.example'],
         docsPublic: true,
         encryptionKeys: [new TextEncoder().encode('k'.repeat(32)), new TextEncoder().encode('o'.repeat(32))],
@@ -59,6 +61,7 @@ describe('configuration, read by one schema for every entry', () => {
       ['PORT', '70000'],
       ['BODY_LIMIT_BYTES', '-1'],
       ['MAX_IDENTIFY_FILTERS', '1.5'],
+      ['API_KEY_CACHE_SECONDS', '61'],
     ]) {
       expect(() => entryConfigFromEnv({ [name]: value })).toThrow(ConfigError)
       expect(() => entryConfigFromEnv({ [name]: value })).toThrow(
