@@ -19,6 +19,7 @@ import { AttributeCipher } from './extension-schemas/encryption'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
+import { idempotency, ReplayedAnswer, replayResponse } from './http/idempotency'
 import { documentation } from './http/openapi'
 import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
@@ -149,6 +150,9 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
     }),
   )
 
+  // Idempotency-Key on POSTs: read after the body limit, so its fingerprint reads a bounded body.
+  app.use(idempotency())
+
   // A known path with another method: 405 with `Allow` from the registered routes (docs/behaviour.md#surface).
   app.use(
     methodNotAllowed({
@@ -179,6 +183,8 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   app.notFound((c) => c.json(errorEnvelope(requestInfo(c), new ApiError('not_found')), 404))
 
   app.onError((thrown, c) => {
+    // A retried POST: the answer its first execution stored (docs/behaviour.md#idempotency).
+    if (thrown instanceof ReplayedAnswer) return replayResponse(c, thrown)
     const err = thrown instanceof HTTPException ? fromHttpException(thrown) : asApiError(thrown)
     if (err instanceof ApiError) {
       // A client that sent too much may still be sending: close the connection after the answer, so

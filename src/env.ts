@@ -2,6 +2,7 @@ import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import type { KeyScope } from './db/tables'
 import type { AttributeCipher } from './extension-schemas/encryption'
+import type { IdempotentRequest } from './http/idempotency'
 
 /** Hono's environment: what middleware puts on the context for handlers. */
 export interface AppEnv {
@@ -18,6 +19,8 @@ export interface AppEnv {
     stats: InstanceStats
     /** The runtime's memory figures, where it can tell them. */
     memory?: () => MemoryFigures
+    /** A POST's `Idempotency-Key` (docs/behaviour.md#idempotency). */
+    idempotency?: IdempotentRequest
     /** Set when the request failed by a fault of the server (counted as a server error). */
     fault?: boolean
   }

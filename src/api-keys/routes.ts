@@ -4,9 +4,11 @@ import { runBatch } from '../db/batch'
 import type { AppEnv } from '../env'
 import { timestamp } from '../events/fields'
 import { readJsonObject } from '../http/body'
+import { rememberAnswer } from '../http/idempotency'
 import { locationFor } from '../http/location'
 import { operation } from '../http/openapi'
 import { parseOrThrow } from '../http/validate'
+import { writeBatch } from '../http/write'
 import { maxChars, noControlCharacters } from '../lib/text'
 import { nowIso } from '../lib/time'
 import { ApiKeySchema, apiKeyJson } from './json'
@@ -36,6 +38,7 @@ const CreateKeyBody = v.strictObject({
 apiKeyRoutes.post(
   BASE,
   operation(BASE, {
+    idempotent: true,
     id: 'createApiKey',
     summary: 'Create API Key',
     tag: 'API keys',
@@ -45,7 +48,7 @@ apiKeyRoutes.post(
     success: {
       status: 201,
       description: 'created: the key, shown this once',
-      schema: v.object({ ...ApiKeySchema.entries, key: v.string() }),
+      schema: v.object({ ...ApiKeySchema.entries, key: v.nullable(v.string()) }),
       headers: { Location: 'the key' },
     },
     errors: ['validation_failed'],
@@ -64,7 +67,15 @@ apiKeyRoutes.post(
       expiresAt: body.expires_at ?? null,
       lastUsedAt: null,
     }
-    await runBatch(db, [insertKey(db, row)])
+    await writeBatch(c, { data: false }, () => ({
+      key: insertKey(db, row),
+      // A retry gets the key's description, never the key again: the secret is not kept anywhere.
+      answer: rememberAnswer(c, {
+        status: 201,
+        body: { ...apiKeyJson(row), key: null },
+        location: locationFor(c, `${BASE}/${id}`),
+      }),
+    }))
     c.header('Location', locationFor(c, `${BASE}/${id}`))
     return c.json({ ...apiKeyJson(row), key }, 201)
   },

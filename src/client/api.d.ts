@@ -867,6 +867,8 @@ export interface components {
         GroupId: string;
         /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
         RequestId: string;
+        /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+        IdempotencyKey: string;
     };
     requestBodies: never;
     headers: never;
@@ -2648,6 +2650,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -2683,7 +2687,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_field`: the body has a field that is neither an event field nor a registered extension; `invalid_extension_value`: an extension value does not match its schema; `too_many_records`: an extension would hold more records per owner than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2694,7 +2698,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_field" | "invalid_extension_value" | "too_many_records";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -2788,6 +2792,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -2842,6 +2867,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -2999,6 +3026,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -3053,6 +3101,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 customer_id: string;
@@ -3203,6 +3253,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -3935,6 +4006,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -4097,6 +4170,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -4151,6 +4245,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -4319,6 +4415,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -4373,6 +4490,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -4522,6 +4641,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -5628,6 +5768,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -5790,6 +5932,27 @@ export interface operations {
                     };
                 };
             };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description `internal_error`: internal error */
             500: {
                 headers: {
@@ -5844,6 +6007,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: number;
@@ -5993,6 +6158,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7107,6 +7293,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -7145,7 +7333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7156,7 +7344,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7241,6 +7429,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7797,6 +8006,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -7835,7 +8046,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7846,7 +8057,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -7931,6 +8142,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8487,6 +8719,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -8525,7 +8759,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8536,7 +8770,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -8621,6 +8855,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9177,6 +9432,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -9215,7 +9472,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `reserved_name`: the name is reserved by a field of this resource; `encryption_unavailable`: encrypted attributes need an encryption key, and this server has none configured */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9226,7 +9483,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "reserved_name" | "encryption_unavailable";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "reserved_name" | "encryption_unavailable";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9311,6 +9568,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9856,6 +10134,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -9885,7 +10165,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts; `unknown_extension`: no extension schema of that name is registered; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts; `unknown_extension`: no extension schema of that name is registered; `too_many_key_entries`: the profile would have more identification-key entries for one key than allowed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9896,7 +10176,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed" | "unknown_extension" | "too_many_key_entries";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed" | "unknown_extension" | "too_many_key_entries";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -9981,6 +10261,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -11230,6 +11531,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -11352,6 +11655,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -11933,6 +12257,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 customer_id: string;
@@ -12076,6 +12402,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -12868,6 +13215,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -12894,7 +13243,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12905,7 +13254,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -12969,6 +13318,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -13319,6 +13689,8 @@ export interface operations {
                 GroupId?: components["parameters"]["GroupId"];
                 /** @description Echoed when sane, else replaced by a new id; every answer carries it. */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /** @description Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
             cookie?: never;
@@ -13353,11 +13725,11 @@ export interface operations {
                         created_at: string;
                         expires_at: string | null;
                         last_used_at: string | null;
-                        key: string;
+                        key: string | null;
                     };
                 };
             };
-            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `validation_failed`: the request body does not match what this operation accepts */
+            /** @description `invalid_tenant`: the ContactCenterId or GroupId header is malformed; `invalid_json`: the request body is not valid JSON of the expected shape; `invalid_parameter`: a path or query parameter is invalid; `validation_failed`: the request body does not match what this operation accepts */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13368,7 +13740,7 @@ export interface operations {
                         uri: string;
                         status: number;
                         /** @enum {string} */
-                        code: "invalid_tenant" | "invalid_json" | "validation_failed";
+                        code: "invalid_tenant" | "invalid_json" | "invalid_parameter" | "validation_failed";
                         message: string;
                         request_id: string;
                         issues?: {
@@ -13432,6 +13804,27 @@ export interface operations {
                         status: number;
                         /** @enum {string} */
                         code: "payload_too_large";
+                        message: string;
+                        request_id: string;
+                        issues?: {
+                            path: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `idempotency_key_reused`: this Idempotency-Key was used for another request (another body or path) within 24 hours */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        http_method: string;
+                        uri: string;
+                        status: number;
+                        /** @enum {string} */
+                        code: "idempotency_key_reused";
                         message: string;
                         request_id: string;
                         issues?: {

@@ -187,6 +187,10 @@ export class MetadataCache {
     // Map keeps insertion order: the first key is the least recently stored.
     if (this.tenants.size > CACHED_TENANTS) this.tenants.delete(this.tenants.keys().next().value as string)
   }
+
+  forget(tenant: string): void {
+    this.tenants.delete(tenant)
+  }
 }
 
 // The cache of each database handle. The app attaches its own cache to the handle of every request,
@@ -210,6 +214,11 @@ function cacheOf(db: Database): MetadataCache {
 /** The metadata this instance holds for a tenant, if any: only a guess until a batch asserts it. */
 export function cachedMetadata(db: Database, tenant: string): TenantMetadata | undefined {
   return cacheOf(db).get(tenant)
+}
+
+/** After a write that changed the tenant's metadata: its cached copy is stale, forget it. */
+export function forgetMetadata(db: Database, tenant: string): void {
+  cacheOf(db).forget(tenant)
 }
 
 /** Fresh metadata of every owner kind, kept for the next requests (one round trip). */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** A "long or string" business attribute value, stored as JSON so its type survives (docs/behaviour.md#event-fields). */
 export type LongOrString = number | string
@@ -40,6 +40,7 @@ export const GUARD_CODES = [
   'business_attribute_not_found',
   'cv_attribute_taken',
   'api_key_not_found',
+  'idempotency_key_used',
 ] as const
 export type GuardCode = (typeof GUARD_CODES)[number]
 
@@ -291,4 +292,24 @@ export const apiKeys = sqliteTable(
     lastUsedAt: text('last_used_at'),
   },
   (t) => [index('api_keys_tenant').on(t.tenant, t.createdAt)],
+)
+
+/**
+ * The answers of POSTs sent with an `Idempotency-Key` (docs/behaviour.md#idempotency), written in the
+ * batch of the write they answer: a retry gets the answer, never a second write.
+ */
+export const idempotencyRecords = sqliteTable(
+  'idempotency_records',
+  {
+    tenant: text('tenant').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the method, path and body of the first request. */
+    fingerprint: text('fingerprint').notNull(),
+    status: integer('status').notNull(),
+    /** The JSON body of the answer; NULL for 204. */
+    body: text('body'),
+    location: text('location'),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.key] }), index('idempotency_records_expiry').on(t.expiresAt)],
 )

@@ -4,6 +4,7 @@ import { runBatch } from '../db/batch'
 import type { AppEnv } from '../env'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
+import { rememberAnswer } from '../http/idempotency'
 import { locationFor } from '../http/location'
 import { operation } from '../http/openapi'
 import { writeBatchWith } from '../http/write'
@@ -43,6 +44,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
   extensionSchemaRoutes.post(
     base,
     operation(base, {
+      idempotent: true,
       id: `create${title}ExtensionSchema`,
       summary: `Create ${title} Extension Schema`,
       tag: 'Extension schemas',
@@ -64,19 +66,21 @@ for (const [segment, kind] of Object.entries(KINDS)) {
     async (c) => {
       const { db, tenant } = c.var
       const body = await readJsonObject(c, { emptyIsObject: true })
-      let definition: ExtensionDefinition
-      if (kind === 'profile') {
+      const { value: definition } = await writeBatchWith(c, { data: false }, (metadata) => {
         // A profile extension may not take the name of a core attribute: checked against the metadata.
-        const written = await writeBatchWith(c, { data: false }, (metadata) => {
-          const coreNames = metadata.profile.attributes.map((core) => core.attribute.name)
-          const parsed = encryptable(c, parseExtensionSchema(kind, body, coreNames))
-          return { statements: { schema: insertSchema(db, tenant, kind, parsed) }, value: parsed }
-        })
-        definition = written.value
-      } else {
-        definition = encryptable(c, parseExtensionSchema(kind, body))
-        await runBatch(db, insertSchema(db, tenant, kind, definition))
-      }
+        const coreNames =
+          kind === 'profile' ? metadata.profile.attributes.map((core) => core.attribute.name) : []
+        const parsed = encryptable(c, parseExtensionSchema(kind, body, coreNames))
+        const statements = {
+          schema: insertSchema(db, tenant, kind, parsed),
+          answer: rememberAnswer(c, {
+            status: 201,
+            body: { name: parsed.name },
+            location: locationFor(c, `${base}/${parsed.name}`),
+          }),
+        }
+        return { statements, value: parsed }
+      })
       c.header('Location', locationFor(c, `${base}/${definition.name}`))
       return c.json({ name: definition.name }, 201)
     },

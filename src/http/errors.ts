@@ -59,6 +59,10 @@ export const ERROR_CODES = {
   cv_attribute_taken: { status: 409, message: 'another business attribute already describes that field' },
   metadata_changed: { status: 409, message: 'extension schemas changed while the request ran; retry it' },
   payload_too_large: { status: 413, message: 'the request body is too large' },
+  idempotency_key_reused: {
+    status: 422,
+    message: 'this Idempotency-Key was used for another request (another body or path) within 24 hours',
+  },
   internal_error: { status: 500, message: 'internal error' },
   maintenance_mode: { status: 503, message: 'the server is in maintenance mode for this tenant' },
   database_unavailable: { status: 503, message: 'the database did not answer; retry the request later' },

@@ -38,6 +38,8 @@ export interface OperationSpec {
   errors: ErrorCode[]
   /** A data operation: also 503 `maintenance_mode`. */
   data?: boolean
+  /** A POST: takes an `Idempotency-Key` (docs/behaviour.md#idempotency). */
+  idempotent?: boolean
 }
 
 /** Every operation can answer these. */
@@ -106,6 +108,7 @@ export function operation(path: string, spec: OperationSpec): MiddlewareHandler 
       ...COMMON_ERRORS,
       ...(spec.body ? (['invalid_json', 'payload_too_large'] as ErrorCode[]) : []),
       ...(spec.data ? (['maintenance_mode'] as ErrorCode[]) : []),
+      ...(spec.idempotent ? (['invalid_parameter', 'idempotency_key_reused'] as ErrorCode[]) : []),
       // An operation that answers extensions decrypts encrypted attributes (docs/behaviour.md#encrypted-attributes).
       ...(spec.query && 'extensions' in spec.query.entries ? (['decryption_failed'] as ErrorCode[]) : []),
       ...spec.errors,
@@ -131,6 +134,7 @@ export function operation(path: string, spec: OperationSpec): MiddlewareHandler 
       { $ref: '#/components/parameters/ContactCenterId' },
       { $ref: '#/components/parameters/GroupId' },
       { $ref: '#/components/parameters/RequestId' },
+      ...(spec.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
     ],
     ...(spec.body
       ? {
@@ -208,9 +212,17 @@ export function documentation(version: string) {
           description: 'Echoed when sane, else replaced by a new id; every answer carries it.',
           schema: { type: 'string' as const },
         },
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header' as const,
+          required: false,
+          description:
+            'Makes a retry safe: a request with the same key and body within 24 h gets the first answer (`Idempotent-Replayed: true`) and writes nothing; the key with another body or path is 422.',
+          schema: { type: 'string' as const, minLength: 1, maxLength: 255 },
+        },
       },
     },
-    // Auth is on when the server has API_TOKENS, off otherwise.
+    // Auth is on when the server has API_TOKENS (root tokens or API keys), off otherwise.
     security: [{ bearer: [] }, {} as Record<string, string[]>],
   }
 }

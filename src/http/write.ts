@@ -1,13 +1,22 @@
 import type { Context } from 'hono'
 import { type NamedResults, type NamedStatements, Refusal, runNamedBatch } from '../db/batch'
 import type { Statement } from '../db/database'
-import { cachedMetadata, metadataGuards, refreshMetadata, type TenantMetadata } from '../db/metadata'
+import { keyUnused } from '../db/idempotency'
+import {
+  cachedMetadata,
+  forgetMetadata,
+  metadataGuards,
+  refreshMetadata,
+  type TenantMetadata,
+} from '../db/metadata'
 import type { AppEnv } from '../env'
+import { nowIso } from '../lib/time'
 import { ApiError } from './errors'
+import { replayOf } from './idempotency'
 
 /** A refusal of the database as the error it answers with; anything else as it is. */
 export function asApiError(error: unknown): unknown {
-  return error instanceof Refusal ? new ApiError(error.code) : error
+  return error instanceof Refusal && error.code !== 'idempotency_key_used' ? new ApiError(error.code) : error
 }
 
 /**
@@ -89,7 +98,23 @@ export function writeBatchWith<P extends NamedStatements, V>(
     // A plan may wait (encrypting values), never on the database: the batch is its one round trip.
     const { statements, value } = await plan(metadata)
     const guards: Statement[] = metadataGuards(tenant, metadata, { requireProduction: options.data })
-    const results = await runNamedBatch(db, { _guards: guards, ...statements }, options.keyConflict)
-    return { results, metadata, value }
+    // A request already executed under its Idempotency-Key: this guard comes first, so the retry
+    // answers what the first request answered, not the 409 its second execution would get.
+    const idempotency = c.var.idempotency
+    const first = idempotency ? { _idempotency: keyUnused(tenant, idempotency.key, nowIso()) } : {}
+    try {
+      const results = await runNamedBatch(
+        db,
+        { ...first, _guards: guards, ...statements },
+        options.keyConflict,
+      )
+      // Schema, key and mode writes change what the cached copy says: the next write reads it fresh
+      // (one round trip) instead of being refused on it and retried (two).
+      if (!options.data) forgetMetadata(db, tenant)
+      return { results, metadata, value }
+    } catch (error) {
+      if (error instanceof Refusal && error.code === 'idempotency_key_used') throw await replayOf(c)
+      throw error
+    }
   })
 }

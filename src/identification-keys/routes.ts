@@ -6,6 +6,7 @@ import type { AppEnv } from '../env'
 import { SCHEMA_NAME } from '../extension-schemas/requests'
 import { readJsonObject } from '../http/body'
 import { ApiError, type FieldIssue } from '../http/errors'
+import { rememberAnswer } from '../http/idempotency'
 import { locationFor } from '../http/location'
 import { operation } from '../http/openapi'
 import { looseBoolean, parseOrThrow } from '../http/validate'
@@ -79,6 +80,7 @@ function resolveKey(body: v.InferOutput<typeof KeyBody>, metadata: TenantMetadat
 identificationKeyRoutes.post(
   BASE,
   operation(BASE, {
+    idempotent: true,
     id: 'createIdentificationKey',
     summary: 'Create Identification Key',
     tag: 'Identification keys',
@@ -111,6 +113,11 @@ identificationKeyRoutes.post(
         { name: body.name, ...resolveKey(body, metadata) },
         metadata.limits.keyEntriesPerProfile,
       ),
+      answer: rememberAnswer(c, {
+        status: 201,
+        body: { name: body.name },
+        location: locationFor(c, `${BASE}/${body.name}`),
+      }),
     }))
     c.header('Location', locationFor(c, `${BASE}/${body.name}`))
     return c.json({ name: body.name }, 201)

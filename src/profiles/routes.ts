@@ -10,6 +10,7 @@ import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
+import { ReplayedAnswer, rememberAnswer } from '../http/idempotency'
 import { listJson } from '../http/lists'
 import { locationFor } from '../http/location'
 import { operation, PROFILE_BODY, WRITE_ERRORS } from '../http/openapi'
@@ -38,6 +39,7 @@ import {
   recordExists,
   replaceCoreAttributes,
   replaceProfileValues,
+  storedExtensionsJson,
   updateRecord,
 } from './statements'
 
@@ -69,6 +71,7 @@ const dataWrite = { data: true, keyConflict: 'unique_key_violation' } as const
 profileRoutes.post(
   '/profiles',
   operation('/profiles', {
+    idempotent: true,
     id: 'createProfile',
     summary: 'Create Profile',
     tag: 'Profiles',
@@ -112,6 +115,11 @@ profileRoutes.post(
           keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
           insertKeyEntries(db, tenant, key, profileId),
         ]),
+        answer: rememberAnswer(c, {
+          status: 201,
+          body: { customer_id: customerId },
+          location: locationFor(c, `/profiles/${customerId}`),
+        }),
       }
       return { statements, value: customerId }
     })
@@ -276,6 +284,7 @@ profileRoutes.delete(
 profileRoutes.post(
   '/profiles/:customer_id/extensions',
   operation('/profiles/:customer_id/extensions', {
+    idempotent: true,
     id: 'insertExtensionRecords',
     summary: 'Insert Extension Records',
     tag: 'Profiles',
@@ -299,11 +308,12 @@ profileRoutes.post(
     const { db, tenant } = c.var
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
-    const { results, value: written } = await writeBatchWith(c, dataWrite, async (metadata) => {
+    const written = await writeBatchWith(c, dataWrite, async (metadata) => {
       const parsed = parseProfileBody(body, metadata, { coreAttributes: false })
       assertSameCustomer(parsed.customerId, customerId)
       const profileId = profileIdOf(tenant, customerId)
       const names = extensionNames(parsed.extensions)
+      const validators = parsed.extensions.map((write) => write.validator)
       const statements = {
         exists: profileExists(tenant, customerId),
         merge: (await sealWrites(c.var, 'profile', parsed.extensions)).flatMap((write) =>
@@ -319,14 +329,36 @@ profileRoutes.post(
         ),
         // Reading the merged result inside the same batch costs no extra round trip.
         stored: recordsQuery(db, tenant, 'profile', profileId, names),
+        // Stored as it is in the database (encrypted attributes sealed); opened when replayed.
+        answer: rememberAnswer(c, {
+          status: 200,
+          body: storedExtensionsJson(tenant, profileId, validators),
+        }),
       }
-      return { statements, value: parsed.extensions.map((write) => write.validator) }
+      return { statements, value: validators }
+    }).catch(async (error: unknown) => {
+      if (!(error instanceof ReplayedAnswer)) throw error
+      return { replayed: await openReplayedExtensions(c, error) }
     })
-    const records = results.stored
-    const extensionsOf = await emittedExtensions(c.var, 'profile', records, written)
+    if ('replayed' in written) return written.replayed
+    const records = written.results.stored
+    const extensionsOf = await emittedExtensions(c.var, 'profile', records, written.value)
     return c.json(extensionsOf(records[0]?.ownerId ?? -1))
   },
 )
+
+/** A replayed Insert Extension Records answer, its encrypted attributes decrypted as on the first answer. */
+async function openReplayedExtensions(c: Context<AppEnv>, answer: ReplayedAnswer): Promise<Response> {
+  const metadata = await loadMetadata(c.var.db, c.var.tenant, ['profile'])
+  const stored = JSON.parse(answer.body ?? '{}') as Record<string, Record<string, unknown>[]>
+  const validators = Object.keys(stored).flatMap((name) => metadata.extension('profile', name) ?? [])
+  const rows = Object.entries(stored).flatMap(([name, records]) =>
+    records.map((data) => ({ ownerId: 0, extension: name.toLowerCase(), data })),
+  )
+  const extensionsOf = await emittedExtensions(c.var, 'profile', rows, validators)
+  c.header('Idempotent-Replayed', 'true')
+  return c.json(extensionsOf(0), answer.status as 200)
+}
 
 /** The extension of a by-unique operation: multi-valued with `unique`, else 400 (docs/behaviour.md#extension-writes). */
 function uniqueExtension(

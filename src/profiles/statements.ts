@@ -14,6 +14,7 @@ import {
   services,
 } from '../db/tables'
 import type { SealedWrite } from '../extension-schemas/encryption'
+import type { ExtensionValidator } from '../extension-schemas/validator'
 import { deleteServiceStatements } from '../services/statements'
 import type { KeyRow } from './core-attributes'
 
@@ -285,4 +286,19 @@ export function replaceCoreAttributes(
       .onConflictDoUpdate({ target: profileSchemas.tenant, set: { attributes } }),
     bumpMetadataVersion(db, tenant),
   ]
+}
+
+/**
+ * The named extensions of one profile as Insert Extension Records answers them (multi-valued: an
+ * array; single-valued: its record), computed by the batch itself from the stored records (so
+ * encrypted attributes stay sealed). What an Idempotency-Key keeps for a retry.
+ */
+export function storedExtensionsJson(tenant: string, ownerId: SQL, validators: ExtensionValidator[]): SQL {
+  const parts = validators.map(({ definition }) => {
+    const records = sql`FROM ${extensionRecords} r WHERE r.tenant = ${tenant} AND r.owner_kind = 'profile' AND r.owner_id = ${ownerId} AND r.extension = ${definition.name.toLowerCase()} ORDER BY r.id`
+    return definition.multiValued
+      ? sql`${definition.name}, (SELECT coalesce(json_group_array(json(data)), json('[]')) FROM (SELECT r.data ${records}))`
+      : sql`${definition.name}, (SELECT json(r.data) ${records} LIMIT 1)`
+  })
+  return parts.length ? sql`json_object(${sql.join(parts, sql`, `)})` : sql`json_object()`
 }

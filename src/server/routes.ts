@@ -3,9 +3,11 @@ import * as v from 'valibot'
 import pkg from '../../package.json' with { type: 'json' }
 import type { AppEnv } from '../env'
 import { readJsonObject } from '../http/body'
+import { rememberAnswer } from '../http/idempotency'
 import { locationFor } from '../http/location'
 import { operation } from '../http/openapi'
 import { parseOrThrow } from '../http/validate'
+import { writeBatch } from '../http/write'
 import { modeQuery, setMode } from './statements'
 
 export const serverRoutes = new Hono<AppEnv>()
@@ -41,6 +43,7 @@ const ModeBody = v.strictObject({
 serverRoutes.post(
   '/server/mode',
   operation('/server/mode', {
+    idempotent: true,
     id: 'setServerMode',
     summary: 'Set Server Mode',
     tag: 'Server',
@@ -55,7 +58,14 @@ serverRoutes.post(
   }),
   async (c) => {
     const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
-    await setMode(c.var.db, c.var.tenant, mode)
+    await writeBatch(c, { data: false }, () => ({
+      mode: setMode(c.var.db, c.var.tenant, mode),
+      answer: rememberAnswer(c, {
+        status: 200,
+        body: { 'server changed': mode },
+        location: locationFor(c, '/server/status'),
+      }),
+    }))
     c.header('Location', locationFor(c, '/server/status'))
     return c.json({ 'server changed': mode })
   },

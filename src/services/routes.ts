@@ -15,6 +15,7 @@ import {
 import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
+import { rememberAnswer } from '../http/idempotency'
 import { itemJson, listJson } from '../http/lists'
 import { EVENT_BODY, EXTENSION_VALUE, operation, operationId, WRITE_ERRORS } from '../http/openapi'
 import { contactKeyParam, customerParam, customerServiceParam, queryOf, serviceParam } from '../http/params'
@@ -105,6 +106,7 @@ for (const [suffix, filter] of [
 serviceRoutes.post(
   '/services/start',
   operation('/services/start', {
+    idempotent: true,
     id: 'startService',
     summary: 'Start Service',
     tag: 'Services',
@@ -142,6 +144,7 @@ serviceRoutes.post(
             ownerIsNew: true,
           },
         ),
+        answer: rememberAnswer(c, { status: 200, body: { service_id: insertedId('services') } }),
       }
     })
     return c.json({ service_id: results.service[0].id })
@@ -152,6 +155,7 @@ serviceRoutes.post(
 serviceRoutes.post(
   '/services/:id/end',
   operation('/services/:id/end', {
+    idempotent: true,
     id: 'completeService',
     summary: 'Complete Service',
     tag: 'Services',
@@ -179,6 +183,7 @@ serviceRoutes.post(
           id,
           await sealWrites(c.var, 'service', extensions),
         ),
+        answer: rememberAnswer(c, { status: 204 }),
       }
     })
     return c.body(null, 204)
@@ -189,6 +194,7 @@ serviceRoutes.post(
 serviceRoutes.post(
   '/customers/:customer_id/services/:id',
   operation('/customers/:customer_id/services/:id', {
+    idempotent: true,
     id: 'associateService',
     summary: 'Associate Service',
     tag: 'Services',
@@ -231,6 +237,7 @@ serviceRoutes.post(
           id,
           await sealWrites(c.var, 'service', extensions),
         ),
+        answer: rememberAnswer(c, { status: 204 }),
       }
     })
     return c.body(null, 204)

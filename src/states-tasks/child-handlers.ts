@@ -7,6 +7,7 @@ import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
 import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
+import { rememberAnswer } from '../http/idempotency'
 import { EVENT_BODY, EXTENSION_VALUE, operation, WRITE_ERRORS } from '../http/openapi'
 import { writeBatch } from '../http/write'
 import { nowIso } from '../lib/time'
@@ -81,6 +82,7 @@ export function completeChild(child: Child) {
           id,
           await sealWrites(c.var, child.kind, extensions),
         ),
+        answer: rememberAnswer(c, { status: 204 }),
       }
     })
     return c.body(null, 204)
@@ -117,6 +119,7 @@ export function completeOperation(child: Child) {
   const path = `/services/:id/${child.kind}s/:${child.kind}_id/end`
   return operation(path, {
     id: `complete${title}`,
+    idempotent: true,
     summary: `Complete ${title}`,
     tag: `${title}s`,
     data: true,

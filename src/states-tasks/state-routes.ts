@@ -7,6 +7,7 @@ import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
 import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
+import { rememberAnswer } from '../http/idempotency'
 import { itemJson, listJson } from '../http/lists'
 import { EVENT_BODY, operation, operationId, WRITE_ERRORS } from '../http/openapi'
 import { childParam, queryOf, serviceParam } from '../http/params'
@@ -34,6 +35,7 @@ export const stateRoutes = new Hono<AppEnv>()
 stateRoutes.post(
   '/services/:id/states/start',
   operation('/services/:id/states/start', {
+    idempotent: true,
     id: 'startState',
     summary: 'Start State',
     tag: 'States',
@@ -68,6 +70,7 @@ stateRoutes.post(
             ownerIsNew: true,
           },
         ),
+        answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
       }
     })
     return c.json({ state_id: results.state[0].id })
@@ -78,6 +81,7 @@ stateRoutes.post(
 stateRoutes.post(
   '/services/:id/states/transition',
   operation('/services/:id/states/transition', {
+    idempotent: true,
     id: 'performStateTransition',
     summary: 'Perform State Transition',
     tag: 'States',
@@ -141,6 +145,7 @@ stateRoutes.post(
             ownerIsNew: true,
           },
         ),
+        answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
       }
     })
     return c.json({ state_id: results.state[0].id })

@@ -7,6 +7,7 @@ import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
 import { sealWrites } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
+import { rememberAnswer } from '../http/idempotency'
 import { itemJson, listJson } from '../http/lists'
 import { EVENT_BODY, operation, operationId, WRITE_ERRORS } from '../http/openapi'
 import { childParam, queryOf, serviceParam } from '../http/params'
@@ -32,6 +33,7 @@ export const taskRoutes = new Hono<AppEnv>()
 taskRoutes.post(
   '/services/:id/tasks/start',
   operation('/services/:id/tasks/start', {
+    idempotent: true,
     id: 'startTask',
     summary: 'Start Task',
     tag: 'Tasks',
@@ -66,6 +68,7 @@ taskRoutes.post(
             ownerIsNew: true,
           },
         ),
+        answer: rememberAnswer(c, { status: 200, body: { task_id: insertedId('tasks') } }),
       }
     })
     return c.json({ task_id: results.task[0].id })

@@ -193,7 +193,7 @@ describe('round trips', () => {
     ]
     for (const [name, write] of writes) {
       const trips = await h.roundTripsOf(write)
-      expect({ name, ok: trips >= 1 && trips <= 2 }).toEqual({ name, ok: true })
+      expect({ name, trips, ok: trips >= 1 && trips <= 2 }).toEqual({ name, trips, ok: true })
     }
     const again = await h.api.post('/services/start', { service_type: 1, customer_id: 'R' }, { tenant })
     const reads = [

@@ -6,12 +6,14 @@ import { applyMigrations, openDatabase } from '../../src/db/node'
 
 /**
  * Two instances, each with its own client, over one libSQL server: what a deployment with several
- * isolates does. The explicit completion after a cascade is accepted once (docs/behaviour.md#completion),
- * so of two racing ones exactly one wins.
+ * isolates does. Races that must have exactly one winner: the explicit completion after a cascade
+ * (docs/behaviour.md#completion) and concurrent requests with one Idempotency-Key
+ * (docs/behaviour.md#idempotency).
  */
 let server: LibsqlServer
 const closers: (() => void)[] = []
-const instances: ((path: string, body?: unknown) => Promise<Response>)[] = []
+const instances: ((path: string, body?: unknown, headers?: Record<string, string>) => Promise<Response>)[] =
+  []
 
 beforeAll(async () => {
   server = await startLibsqlServer({ database: ':memory:' })
@@ -20,10 +22,10 @@ beforeAll(async () => {
     if (i === 0) await applyMigrations(db)
     closers.push(() => client.close())
     const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
-    instances.push(async (path, body) =>
+    instances.push(async (path, body, headers = {}) =>
       app.request(path, {
         method: body === undefined ? 'GET' : 'POST',
-        headers: { ContactCenterId: 'race', 'Content-Type': 'application/json' },
+        headers: { ContactCenterId: 'race', 'Content-Type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     )
@@ -58,6 +60,29 @@ describe('two explicit completions after the cascade, on two instances', () => {
         completed: { disposition: string }
       }
       expect(read.completed.disposition).toBe(winner)
+    }
+  })
+})
+
+describe('concurrent requests with one Idempotency-Key, on two instances', () => {
+  it('execute once; every other one answers the winner’s answer', async () => {
+    const [one, two] = instances
+    for (let round = 0; round < 5; round++) {
+      const key = `race-${round}-${Date.now()}`
+      const body = { service_type: 1, contact_key: `IDEM-${key}` }
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? one : two)('/services/start', body, { 'Idempotency-Key': key }),
+        ),
+      )
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200))
+      const ids = await Promise.all(
+        answers.map(async (answer) => ((await answer.json()) as { service_id: number }).service_id),
+      )
+      expect(new Set(ids).size).toBe(1)
+      expect(answers.filter((answer) => answer.headers.get('Idempotent-Replayed') === 'true')).toHaveLength(7)
+      const listed = (await (await one(`/services/anonymous/IDEM-${key}`)).json()) as unknown[]
+      expect(listed).toHaveLength(1)
     }
   })
 })
