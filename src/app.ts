@@ -4,6 +4,7 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
+import { routePath } from 'hono/route'
 import { openAPIRouteHandler } from 'hono-openapi'
 import pkg from '../package.json' with { type: 'json' }
 import { authentication } from './api-keys/auth'
@@ -24,6 +25,7 @@ import { documentation } from './http/openapi'
 import { asApiError } from './http/write'
 import { identificationKeyRoutes } from './identification-keys/routes'
 import { profileRoutes } from './profiles/routes'
+import { healthRoutes } from './server/health'
 import { serverRoutes } from './server/routes'
 import { serviceRoutes } from './services/routes'
 import { stateRoutes } from './states-tasks/state-routes'
@@ -70,6 +72,26 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   const cipher = new AttributeCipher(config.encryptionKeys)
   const keyCache = new KeyCache(config.keyCacheSeconds * 1000)
 
+  // One line per request, for operators: the route pattern, never the path, query or body (they
+  // carry contact keys and customer ids: docs/behaviour.md#personal-data).
+  if (config.accessLog) {
+    app.use(async (c, next) => {
+      const started = performance.now()
+      await next()
+      console.log(
+        JSON.stringify({
+          level: 'info',
+          method: c.req.method,
+          route: routePath(c, -1),
+          status: c.res.status,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+          request_id: c.get('requestId'),
+          tenant: c.get('tenant'),
+        }),
+      )
+    })
+  }
+
   app.use(async (c, next) => {
     c.set('stats', stats)
     const arrived = new Date().toISOString()
@@ -108,6 +130,9 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
       c.res.headers.set('Content-Type', 'application/json; charset=utf-8')
     }
   })
+
+  // Probes for load balancers and uptime monitors: before auth, they need no credential.
+  app.route('/', healthRoutes)
 
   // Browser agent desktops: CORS is answered before auth, so a preflight never gets a 401 or 405.
   if (config.corsOrigins.length) {

@@ -11,17 +11,53 @@ import { entryConfigFromEnv } from './config'
 import { applyMigrations, openDatabase } from './db/node'
 import type { MemoryFigures } from './env'
 import type { DocsAssetReader } from './http/docs'
+import { explainStartupFailure } from './startup'
 
 /** The embedded database of `npm start` when DATABASE_URL is not set. */
 export const DEFAULT_DATABASE_URL = 'file:.data/context.db'
 
+/** A start that failed, with the one line that says why and what to do (`explainStartupFailure`). */
+export class StartupFailure extends Error {
+  override name = 'StartupFailure'
+}
+
 export async function bootstrap(env: Record<string, string | undefined>) {
-  const config = entryConfigFromEnv(env)
-  const databaseUrl = config.databaseUrl ?? DEFAULT_DATABASE_URL
-  const { client, db } = await openDatabase(databaseUrl, config.databaseAuthToken)
-  await applyMigrations(db)
-  const app = createApp({ database: () => ({ db }), config: config.app, docsAsset: readDocsAsset, memory })
-  return { app, client, config, databaseUrl }
+  let database: string | undefined
+  try {
+    const config = entryConfigFromEnv(env)
+    const databaseUrl = config.databaseUrl ?? DEFAULT_DATABASE_URL
+    database = describeDatabase(databaseUrl)
+    const { client, db } = await openDatabase(
+      databaseUrl,
+      config.databaseAuthToken,
+      undefined,
+      config.databaseTimeoutMs,
+    )
+    try {
+      await applyMigrations(db)
+    } catch (error) {
+      client.close()
+      throw error
+    }
+    const app = createApp({ database: () => ({ db }), config: config.app, docsAsset: readDocsAsset, memory })
+    return { app, client, config, databaseUrl }
+  } catch (error) {
+    throw new StartupFailure(explainStartupFailure(error, { database }), { cause: error })
+  }
+}
+
+/** The line an entry prints once it listens: where, on which database, and whether auth is on. */
+export function startLine(
+  runtime: string,
+  address: { host: string; port: number },
+  databaseUrl: string,
+  tokens: number,
+): string {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host
+  const auth = tokens
+    ? `auth on (${tokens} root token${tokens === 1 ? '' : 's'}, API keys)`
+    : 'auth OFF: open to anyone who can reach it (set API_TOKENS)'
+  return `context-edge${runtime} listening on http://${host}:${address.port} (database ${describeDatabase(databaseUrl)}; ${auth})`
 }
 
 const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))

@@ -37,6 +37,8 @@ export interface AppConfig {
   docsPublic: boolean
   /** One more prefix every route answers under, beside `/` and `/genesys/1/cs` (e.g. `/cv`). */
   basePath?: string
+  /** One JSON line per request on stdout: method, route pattern, status, duration, request id, tenant. */
+  accessLog: boolean
   /** Keys of encrypted extension attributes, newest first: the first encrypts, every one decrypts. */
   encryptionKeys: Uint8Array<ArrayBuffer>[]
   limits: Limits
@@ -48,6 +50,10 @@ export interface EntryConfig {
   /** Unset on Node and Deno means the embedded file; the worker has no default. */
   databaseUrl: string | undefined
   databaseAuthToken: string | undefined
+  /** How long one request to a remote database may take before it counts as unavailable (ms). */
+  databaseTimeoutMs: number
+  /** Interface of `npm start` and Deno: loopback unless told otherwise (the Docker image says 0.0.0.0). */
+  host: string
   port: number
 }
 
@@ -65,6 +71,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   keyCacheSeconds: 30,
   corsOrigins: [],
   docsPublic: false,
+  accessLog: true,
   encryptionKeys: [],
   limits: DEFAULT_LIMITS,
 }
@@ -99,6 +106,16 @@ const commaList = v.pipe(
   ),
 )
 
+/** `true` or `false` in any case; unset or empty is `fallback`. */
+function flag(fallback: boolean) {
+  return v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => text.trim().toLowerCase()),
+    v.picklist(['true', 'false', ''], 'must be true or false'),
+    v.transform((text) => (text === '' ? fallback : text === 'true')),
+  )
+}
+
 /** Standard base64 to bytes; undefined when it is not base64. */
 function decodeKey(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined
@@ -118,6 +135,12 @@ const EnvSchema = v.object({
   DATABASE_URL: optionalText,
   DATABASE_AUTH_TOKEN: optionalText,
   PORT: wholeNumber(8080, 0, 65535),
+  HOST: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => text.trim() || '127.0.0.1'),
+    v.regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be an interface address such as 127.0.0.1, 0.0.0.0 or ::'),
+  ),
+  DATABASE_TIMEOUT_MS: wholeNumber(10_000, 100, 600_000),
   BODY_LIMIT_BYTES: wholeNumber(DEFAULT_CONFIG.bodyLimitBytes),
   LIST_LIMIT: wholeNumber(DEFAULT_CONFIG.listLimit),
   MAX_VALUES_PER_ATTRIBUTE: wholeNumber(DEFAULT_LIMITS.valuesPerAttribute),
@@ -143,12 +166,8 @@ const EnvSchema = v.object({
     ),
     v.transform((keys) => keys as Uint8Array<ArrayBuffer>[]),
   ),
-  DOCS_PUBLIC: v.pipe(
-    v.optional(v.string(), 'false'),
-    v.transform((text) => text.trim().toLowerCase()),
-    v.picklist(['true', 'false', ''], 'must be true or false'),
-    v.transform((text) => text === 'true'),
-  ),
+  DOCS_PUBLIC: flag(false),
+  ACCESS_LOG: flag(true),
 })
 
 /** Reads the variables of the README's configuration table; unset ones keep their default. */
@@ -169,6 +188,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
       keyCacheSeconds: e.API_KEY_CACHE_SECONDS,
       corsOrigins: e.CORS_ORIGINS,
       docsPublic: e.DOCS_PUBLIC,
+      accessLog: e.ACCESS_LOG,
       ...(e.BASE_PATH ? { basePath: e.BASE_PATH } : {}),
       encryptionKeys: e.EXTENSION_ENCRYPTION_KEY,
       limits: {
@@ -180,6 +200,8 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
     },
     databaseUrl: e.DATABASE_URL,
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    host: e.HOST,
     port: e.PORT,
   }
 }

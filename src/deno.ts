@@ -2,7 +2,8 @@
  * Deno entry: `deno task start` (see deno.json). The same bootstrap as the Node entry; only the HTTP
  * server differs.
  */
-import { bootstrap, describeDatabase } from './bootstrap.ts'
+import { bootstrap, StartupFailure, startLine } from './bootstrap.ts'
+import { explainStartupFailure } from './startup.ts'
 
 declare const Deno: {
   env: { toObject(): Record<string, string> }
@@ -14,21 +15,35 @@ declare const Deno: {
   exit(code: number): never
 }
 
-const { app, client, config, databaseUrl } = await bootstrap(Deno.env.toObject())
+function fail(message: string): never {
+  console.error(`context-edge: ${message}`)
+  Deno.exit(1)
+}
 
-const server = Deno.serve(
-  {
-    port: config.port,
-    onListen: ({ port }) =>
-      console.log(
-        `context-edge (Deno) listening on http://localhost:${port} (database ${describeDatabase(databaseUrl)})`,
-      ),
-  },
-  app.fetch,
+const started = await bootstrap(Deno.env.toObject()).catch((error: unknown) =>
+  fail(error instanceof StartupFailure ? error.message : explainStartupFailure(error)),
 )
+const { app, client, config, databaseUrl } = started
+const { host, port } = config
+
+let server: { shutdown(): Promise<void> }
+try {
+  server = Deno.serve(
+    {
+      port,
+      hostname: host,
+      onListen: ({ port: bound }) =>
+        console.log(startLine(' (Deno)', { host, port: bound }, databaseUrl, config.app.apiTokens.length)),
+    },
+    app.fetch,
+  )
+} catch (error) {
+  fail(explainStartupFailure(error, { host, port }))
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   Deno.addSignalListener(signal, () => {
+    // Deno's shutdown lets requests in flight finish before it resolves.
     server.shutdown().then(() => {
       client.close()
       Deno.exit(0)

@@ -4,6 +4,7 @@ import type { ExecutionContext } from 'hono'
 import { type App, createApp } from './app'
 import { entryConfigFromEnv } from './config'
 import * as schema from './db/tables'
+import { fetchWithTimeout } from './db/timeout'
 import { ApiError, errorEnvelope } from './http/errors'
 
 /**
@@ -44,7 +45,11 @@ function appFor(env: WorkerEnv): App {
       database: () => {
         // Checked per request, so a missing binding answers the error envelope, not a dead isolate.
         if (!url) throw new Error('DATABASE_URL is not set')
-        const client = createClient({ url, authToken: config.databaseAuthToken })
+        const client = createClient({
+          url,
+          authToken: config.databaseAuthToken,
+          fetch: fetchWithTimeout(config.databaseTimeoutMs),
+        })
         return { db: drizzle(client, { schema }), release: () => client.close() }
       },
       config: config.app,

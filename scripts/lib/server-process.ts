@@ -1,6 +1,6 @@
 /**
  * Starts a server process (the API on Node or Deno, the hello-world baseline) and waits until it
- * prints `listening on http://localhost:<port>`; stops it with SIGTERM. Used by the benchmark and
+ * prints `listening on http://<host>:<port>`; stops it with SIGTERM. Used by the benchmark and
  * by the tests that drive a real server.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -17,10 +17,11 @@ export async function startServerProcess(
     const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), timeoutMs)
     const read = (chunk: Buffer) => {
       output += chunk.toString()
-      const port = /listening on http:\/\/localhost:(\d+)/.exec(output)?.[1]
-      if (port) {
+      const address = /listening on http:\/\/(localhost|[\d.]+|\[[\da-f:]+\]):(\d+)/.exec(output)
+      if (address) {
         clearTimeout(timer)
-        resolve(`http://127.0.0.1:${port}`)
+        const host = address[1] === 'localhost' || address[1] === '0.0.0.0' ? '127.0.0.1' : address[1]
+        resolve(`http://${host === '[::]' ? '[::1]' : host}:${address[2]}`)
       }
     }
     child.stdout?.on('data', read)

@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import type { Database } from './database'
 import * as schema from './tables'
+import { fetchWithTimeout } from './timeout'
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
@@ -18,6 +19,7 @@ export async function openDatabase(
   url: string,
   authToken?: string,
   wrap: (client: Client) => Client = (client) => client,
+  timeoutMs = 10_000,
 ): Promise<{ client: Client; db: Database }> {
   if (url.startsWith('file:')) {
     const path = url.slice('file:'.length).split('?')[0]
@@ -25,7 +27,11 @@ export async function openDatabase(
   }
   // One connection for a local file: batches run synchronously, so more connections add nothing
   // but lock hand-offs and page-cache invalidation between them (and each would need the pragmas).
-  const client = createClient({ url, authToken, ...(url.startsWith('file:') ? { concurrency: 1 } : {}) })
+  const client = createClient({
+    url,
+    authToken,
+    ...(url.startsWith('file:') ? { concurrency: 1 } : { fetch: fetchWithTimeout(timeoutMs) }),
+  })
   if (url.startsWith('file:')) {
     // The timeout first: another process (a migration, a benchmark) may hold the file for a moment.
     await client.execute('PRAGMA busy_timeout = 5000')

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database'
 import type { ServerMode } from '../db/metadata'
 import { tenantState } from '../db/tables'
@@ -13,4 +13,9 @@ export function setMode(db: Database, tenant: string, mode: ServerMode) {
 
 export function modeQuery(db: Database, tenant: string) {
   return db.select({ mode: tenantState.mode }).from(tenantState).where(eq(tenantState.tenant, tenant))
+}
+
+/** The cheapest statement that proves the database answers. */
+export function ping(db: Database) {
+  return db.run(sql`SELECT 1`)
 }

@@ -9,7 +9,8 @@ import { type ApiClient, apiClient } from './api'
  * worker isolate or server process sees.
  */
 export function appsOver(db: Database, newHandle: () => Database, config: Partial<AppConfig>) {
-  const full = { ...DEFAULT_CONFIG, ...config }
+  // The access log stays quiet in tests unless a test asks for it.
+  const full = { ...DEFAULT_CONFIG, accessLog: false, ...config }
   const app = createApp({ database: () => ({ db }), config: full })
   return {
     api: apiClient((request) => app.fetch(request)),

@@ -10,6 +10,8 @@ describe('configuration, read by one schema for every entry', () => {
       app: DEFAULT_CONFIG,
       databaseUrl: undefined,
       databaseAuthToken: undefined,
+      databaseTimeoutMs: 10_000,
+      host: '127.0.0.1',
       port: 8080,
     })
   })
@@ -29,6 +31,9 @@ describe('configuration, read by one schema for every entry', () => {
       API_KEY_CACHE_SECONDS: '45',
       CORS_ORIGINS: 'https://desk.example',
       DOCS_PUBLIC: 'TRUE',
+      ACCESS_LOG: 'false',
+      HOST: '0.0.0.0',
+      DATABASE_TIMEOUT_MS: '2500',
       EXTENSION_ENCRYPTION_KEY: `${btoa('k'.repeat(32))}, ${btoa('o'.repeat(32))}`,
       SOME_KV_NAMESPACE: { get() {} },
     })
@@ -40,6 +45,7 @@ describe('configuration, read by one schema for every entry', () => {
         keyCacheSeconds: 45,
         corsOrigins: ['https://desk.example'],
         docsPublic: true,
+        accessLog: false,
         encryptionKeys: [new TextEncoder().encode('k'.repeat(32)), new TextEncoder().encode('o'.repeat(32))],
         limits: {
           valuesPerAttribute: 4,
@@ -50,6 +56,8 @@ describe('configuration, read by one schema for every entry', () => {
       },
       databaseUrl: 'libsql://db.example',
       databaseAuthToken: 'token',
+      databaseTimeoutMs: 2500,
+      host: '0.0.0.0',
       port: 0,
     })
   })
