@@ -12,13 +12,13 @@ import { ApiError, errorEnvelope } from './http/errors'
  * wrangler.toml: the `DATABASE_AUTH_TOKEN` secret and optional tuning vars.
  */
 export interface WorkerEnv extends Env {
+  /** Passed by the deploy scripts and `npm run dev` (`--var`); never in wrangler.toml. */
+  DATABASE_URL?: string
   DATABASE_AUTH_TOKEN?: string
   /** Secret: comma-separated bearer tokens; required by the deploy workflow. */
   API_TOKENS?: string
   BODY_LIMIT_BYTES?: string
   LIST_LIMIT?: string
-  /** Workers static assets (wrangler.toml `[assets]`): the files of the reference page. */
-  ASSETS?: { fetch(request: Request | string): Promise<Response> }
 }
 
 /**

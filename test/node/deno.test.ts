@@ -13,16 +13,8 @@ const folder = mkdtempSync(join(tmpdir(), 'context-edge-deno-'))
 beforeAll(async () => {
   const started = await startServerProcess(
     'node_modules/.bin/deno',
-    [
-      'run',
-      '--allow-net',
-      '--allow-env',
-      '--allow-read',
-      '--allow-write',
-      '--allow-ffi',
-      '--allow-sys',
-      'src/deno.ts',
-    ],
+    // `deno task start`, as the README and deno.json say.
+    ['task', 'start'],
     { PORT: '0', DATABASE_URL: `file:${join(folder, 'deno.db')}`, NO_COLOR: '1' },
     60_000,
   )
