@@ -23,7 +23,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             main: './src/worker.ts',
             wrangler: { configPath: './wrangler.toml' },
-            miniflare: { bindings: { DATABASE_URL: inject('libsqlUrl') } },
+            miniflare: { bindings: { DATABASE_URL: inject('libsqlUrl'), ACCESS_LOG: 'false' } },
           })),
         ],
         resolve: {

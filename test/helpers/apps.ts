@@ -8,9 +8,12 @@ import { type ApiClient, apiClient } from './api'
  * instance gets its own Drizzle handle (`newHandle`), hence its own metadata cache: what a second
  * worker isolate or server process sees.
  */
+/** The default configuration, without the access log: tests print nothing per request. */
+export const TEST_CONFIG: AppConfig = { ...DEFAULT_CONFIG, accessLog: false }
+
 export function appsOver(db: Database, newHandle: () => Database, config: Partial<AppConfig>) {
   // The access log stays quiet in tests unless a test asks for it.
-  const full = { ...DEFAULT_CONFIG, accessLog: false, ...config }
+  const full = { ...TEST_CONFIG, ...config }
   const app = createApp({ database: () => ({ db }), config: full })
   return {
     api: apiClient((request) => app.fetch(request)),

@@ -1,7 +1,7 @@
 import { Validator } from '@cfworker/json-schema'
 import { createApp } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import type { Database } from '../../src/db/database'
+import { TEST_CONFIG } from './apps'
 
 /**
  * The API's own OpenAPI document, and a check of any answer against it: the operation is found by
@@ -21,7 +21,7 @@ let document: Promise<Document> | undefined
 /** The document as `GET /openapi.json` serves it (no database is touched). */
 export function openApiDocument(): Promise<Document> {
   document ??= Promise.resolve(
-    createApp({ database: () => ({ db: {} as Database }), config: DEFAULT_CONFIG }).request('/openapi.json'),
+    createApp({ database: () => ({ db: {} as Database }), config: TEST_CONFIG }).request('/openapi.json'),
   ).then((response) => response.json() as Promise<Document>)
   return document
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
 import { ConfigError, DEFAULT_CONFIG, entryConfigFromEnv } from '../../src/config'
 import type { Database } from '../../src/db/database'
+import { TEST_CONFIG } from '../helpers/apps'
 
 describe('configuration, read by one schema for every entry', () => {
   it('has the defaults of the README when nothing is set', () => {
@@ -121,7 +122,7 @@ describe('BASE_PATH', () => {
 
 describe('errors thrown by the framework', () => {
   it('answer the envelope with the code of their status, never a 500', async () => {
-    const app = createApp({ database: () => ({ db: {} as Database }), config: DEFAULT_CONFIG })
+    const app = createApp({ database: () => ({ db: {} as Database }), config: TEST_CONFIG })
     app.get('/teapot', () => {
       throw new HTTPException(401, { message: 'framework text' })
     })

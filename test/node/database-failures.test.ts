@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import { openDatabase } from '../../src/db/node'
 import { apiClient } from '../helpers/api'
+import { TEST_CONFIG } from '../helpers/apps'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -24,7 +24,7 @@ describe('a database that cannot be reached', () => {
     const { client, db } = await openDatabase(`http://127.0.0.1:${await closedPort()}`)
     const logged: string[] = []
     vi.spyOn(console, 'error').mockImplementation((line: string) => logged.push(line))
-    const api = apiClient(createApp({ database: () => ({ db }), config: DEFAULT_CONFIG }).fetch)
+    const api = apiClient(createApp({ database: () => ({ db }), config: TEST_CONFIG }).fetch)
     const response = await api.post('/services/start', { service_type: 1, contact_key: 'SECRET-ANI-555' })
     client.close()
     expect(response.status).toBe(503)
@@ -43,7 +43,7 @@ describe('the readiness probe', () => {
     const api = apiClient(
       createApp({
         database: () => ({ db }),
-        config: { ...DEFAULT_CONFIG, apiTokens: ['root-token-of-16-chars'] },
+        config: { ...TEST_CONFIG, apiTokens: ['root-token-of-16-chars'] },
       }).fetch,
     )
     const ready = await api.get('/ready')
@@ -64,7 +64,7 @@ describe('a database that does not answer in time', () => {
     const { client, db } = await openDatabase(`http://127.0.0.1:${port}`, undefined, undefined, 300)
     const logged: string[] = []
     vi.spyOn(console, 'error').mockImplementation((line: string) => logged.push(line))
-    const api = apiClient(createApp({ database: () => ({ db }), config: DEFAULT_CONFIG }).fetch)
+    const api = apiClient(createApp({ database: () => ({ db }), config: TEST_CONFIG }).fetch)
     const started = Date.now()
     const response = await api.get('/services/1')
     const took = Date.now() - started

@@ -7,7 +7,10 @@ import { bootstrap } from '../../src/bootstrap'
 describe('the Node bootstrap (and Deno: the same one)', () => {
   it('serves the reference page offline, and tells its memory in the status', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'context-edge-docs-'))
-    const { app, client } = await bootstrap({ DATABASE_URL: `file:${join(folder, 'docs.db')}` })
+    const { app, client } = await bootstrap({
+      DATABASE_URL: `file:${join(folder, 'docs.db')}`,
+      ACCESS_LOG: 'false',
+    })
     try {
       const script = await app.request('/docs/swagger-ui-bundle.js')
       expect(script.status).toBe(200)

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import { openDatabase } from '../../src/db/node'
+import { TEST_CONFIG } from '../helpers/apps'
 
 /** `npm run keys`: the operator's way to make the first keys, before any server runs (docs/behaviour.md#api-keys). */
 const folder = mkdtempSync(join(tmpdir(), 'context-edge-keys-'))
@@ -38,7 +38,7 @@ describe('npm run keys', () => {
     try {
       const app = createApp({
         database: () => ({ db }),
-        config: { ...DEFAULT_CONFIG, apiTokens: ['root-token-0123456789'] },
+        config: { ...TEST_CONFIG, apiTokens: ['root-token-0123456789'] },
       })
       const started = await app.request('/services/start', {
         method: 'POST',

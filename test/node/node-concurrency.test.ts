@@ -3,8 +3,8 @@ import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { startLibsqlServer } from '../../scripts/libsql-server/server'
 import { createApp } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import { applyMigrations, openDatabase } from '../../src/db/node'
+import { TEST_CONFIG } from '../helpers/apps'
 import { abortedRequests, burst, type Caller, caller, prepareBurst, sequential } from '../helpers/burst'
 import { createHarness } from '../helpers/harness'
 
@@ -61,7 +61,7 @@ suite('the Node server on a libSQL server over HTTP', async () => {
   const libsql = await startLibsqlServer({ database: ':memory:' })
   const { client, db } = await openDatabase(libsql.url)
   await applyMigrations(db)
-  const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
+  const app = createApp({ database: () => ({ db }), config: TEST_CONFIG })
   const server = await httpServer(app.fetch)
   return {
     call: caller(fetch, server.url, 'node-concurrency'),

@@ -1,12 +1,12 @@
 import { validate } from '@readme/openapi-parser'
 import { describe, expect, it } from 'vitest'
 import { createApp, PATH_PREFIXES } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import type { Database } from '../../src/db/database'
+import { TEST_CONFIG } from '../helpers/apps'
 import { checkAgainstContract, openApiDocument } from '../helpers/contract'
 
 /** The contract is tested, not trusted: it covers every route, is valid OpenAPI 3.1, and bites. */
-const app = createApp({ database: () => ({ db: {} as Database }), config: DEFAULT_CONFIG })
+const app = createApp({ database: () => ({ db: {} as Database }), config: TEST_CONFIG })
 
 describe('GET /openapi.json', () => {
   it('documents every registered route, and routes every documented operation', async () => {

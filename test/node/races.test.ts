@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LibsqlServer, startLibsqlServer } from '../../scripts/libsql-server/server'
 import { createApp } from '../../src/app'
-import { DEFAULT_CONFIG } from '../../src/config'
 import { applyMigrations, openDatabase } from '../../src/db/node'
+import { TEST_CONFIG } from '../helpers/apps'
 
 /**
  * Two instances, each with its own client, over one libSQL server: what a deployment with several
@@ -21,7 +21,7 @@ beforeAll(async () => {
     const { client, db } = await openDatabase(server.url)
     if (i === 0) await applyMigrations(db)
     closers.push(() => client.close())
-    const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
+    const app = createApp({ database: () => ({ db }), config: TEST_CONFIG })
     instances.push(async (path, body, headers = {}) =>
       app.request(path, {
         method: body === undefined ? 'GET' : 'POST',
