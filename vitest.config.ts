@@ -18,6 +18,18 @@ export default defineConfig({
         },
       },
       {
+        // The same API test files on Node over @libsql/client's own file client: the local client
+        // (src/db/local-client.ts) must give the same answers and errors (docs/design.md#local-client).
+        test: {
+          name: 'node-libsql-client',
+          include: ['test/api/**/*.test.ts'],
+          environment: 'node',
+          env: { TEST_FILE_DRIVER: 'libsql-client' },
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
         // The same API test files inside workerd, over HTTP to the development libSQL server.
         plugins: [
           cloudflareTest(({ inject }) => ({

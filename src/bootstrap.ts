@@ -32,6 +32,7 @@ export async function bootstrap(env: Record<string, string | undefined>) {
       config.databaseAuthToken,
       undefined,
       config.databaseTimeoutMs,
+      config.fileDriver,
     )
     try {
       await applyMigrations(db)

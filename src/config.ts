@@ -52,6 +52,8 @@ export interface EntryConfig {
   databaseAuthToken: string | undefined
   /** How long one request to a remote database may take before it counts as unavailable (ms). */
   databaseTimeoutMs: number
+  /** The client of an embedded file: ours (prepared statements cached) or @libsql/client's. */
+  fileDriver: 'local' | 'libsql-client'
   /** Interface of `npm start` and Deno: loopback unless told otherwise (the Docker image says 0.0.0.0). */
   host: string
   port: number
@@ -141,6 +143,11 @@ const EnvSchema = v.object({
     v.regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be an interface address such as 127.0.0.1, 0.0.0.0 or ::'),
   ),
   DATABASE_TIMEOUT_MS: wholeNumber(10_000, 100, 600_000),
+  FILE_DRIVER: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) => text.trim() || 'local'),
+    v.picklist(['local', 'libsql-client'], 'must be local or libsql-client'),
+  ),
   BODY_LIMIT_BYTES: wholeNumber(DEFAULT_CONFIG.bodyLimitBytes),
   LIST_LIMIT: wholeNumber(DEFAULT_CONFIG.listLimit),
   MAX_VALUES_PER_ATTRIBUTE: wholeNumber(DEFAULT_LIMITS.valuesPerAttribute),
@@ -201,6 +208,7 @@ export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
     databaseUrl: e.DATABASE_URL,
     databaseAuthToken: e.DATABASE_AUTH_TOKEN,
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    fileDriver: e.FILE_DRIVER,
     host: e.HOST,
     port: e.PORT,
   }

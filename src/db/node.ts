@@ -5,10 +5,17 @@ import { type Client, createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { migrate } from 'drizzle-orm/libsql/migrator'
 import type { Database } from './database'
+import { LocalClient } from './local-client'
 import * as schema from './tables'
 import { fetchWithTimeout } from './timeout'
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+
+/**
+ * Which client opens an embedded file: our own (`LocalClient`, prepared statements cached), or
+ * `@libsql/client`'s. Both give the same answers; the suite runs on both (docs/design.md#local-client).
+ */
+export type FileDriver = 'local' | 'libsql-client'
 
 /**
  * Opens the database of the Node and Deno entries: an embedded file (`file:`), or a libSQL server
@@ -20,6 +27,7 @@ export async function openDatabase(
   authToken?: string,
   wrap: (client: Client) => Client = (client) => client,
   timeoutMs = 10_000,
+  fileDriver: FileDriver = 'local',
 ): Promise<{ client: Client; db: Database }> {
   if (url.startsWith('file:')) {
     const path = url.slice('file:'.length).split('?')[0]
@@ -27,11 +35,14 @@ export async function openDatabase(
   }
   // One connection for a local file: batches run synchronously, so more connections add nothing
   // but lock hand-offs and page-cache invalidation between them (and each would need the pragmas).
-  const client = createClient({
-    url,
-    authToken,
-    ...(url.startsWith('file:') ? { concurrency: 1 } : { fetch: fetchWithTimeout(timeoutMs) }),
-  })
+  const client =
+    url.startsWith('file:') && fileDriver === 'local'
+      ? new LocalClient(url.slice('file:'.length).split('?')[0]).asClient()
+      : createClient({
+          url,
+          authToken,
+          ...(url.startsWith('file:') ? { concurrency: 1 } : { fetch: fetchWithTimeout(timeoutMs) }),
+        })
   if (url.startsWith('file:')) {
     // The timeout first: another process (a migration, a benchmark) may hold the file for a moment.
     await client.execute('PRAGMA busy_timeout = 5000')

@@ -12,6 +12,7 @@ describe('configuration, read by one schema for every entry', () => {
       databaseUrl: undefined,
       databaseAuthToken: undefined,
       databaseTimeoutMs: 10_000,
+      fileDriver: 'local',
       host: '127.0.0.1',
       port: 8080,
     })
@@ -35,6 +36,7 @@ describe('configuration, read by one schema for every entry', () => {
       ACCESS_LOG: 'false',
       HOST: '0.0.0.0',
       DATABASE_TIMEOUT_MS: '2500',
+      FILE_DRIVER: 'libsql-client',
       EXTENSION_ENCRYPTION_KEY: `${btoa('k'.repeat(32))}, ${btoa('o'.repeat(32))}`,
       SOME_KV_NAMESPACE: { get() {} },
     })
@@ -58,6 +60,7 @@ describe('configuration, read by one schema for every entry', () => {
       databaseUrl: 'libsql://db.example',
       databaseAuthToken: 'token',
       databaseTimeoutMs: 2500,
+      fileDriver: 'libsql-client',
       host: '0.0.0.0',
       port: 0,
     })

@@ -1,0 +1,294 @@
+import type { Client, InArgs, InStatement, InValue, ResultSet, Row, TransactionMode } from '@libsql/client'
+import { LibsqlBatchError, LibsqlError } from '@libsql/client'
+import Database from 'libsql'
+
+/**
+ * The client of an embedded database file: the part of `@libsql/client`'s `Client` that Drizzle and
+ * this app use (`execute`, `batch`, `migrate`, `close`), on the `libsql` engine directly, with the
+ * same results and the same errors (docs/design.md#local-client).
+ *
+ * What it adds is a bounded cache of prepared statements keyed by their SQL: `@libsql/client`
+ * prepares every statement again on every call, and preparing costs more than running most of ours.
+ * The engine is synchronous and there is one connection, so a batch runs from BEGIN to COMMIT
+ * without yielding: nothing of this process can interleave with it. Write batches take the write lock
+ * at BEGIN (`BEGIN IMMEDIATE`) so that another process holding the file makes them wait (busy
+ * timeout), never fail half-way; read-only batches begin deferred.
+ */
+const STATEMENT_CACHE_SIZE = 500
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_INT64 = -9223372036854775808n
+const MAX_INT64 = 9223372036854775807n
+
+type Prepared = ReturnType<InstanceType<typeof Database>['prepare']>
+interface CachedStatement {
+  statement: Prepared
+  /** Column names, when the statement returns rows. */
+  columns: string[] | null
+  columnTypes: string[]
+}
+
+class LocalResultSet implements ResultSet {
+  constructor(
+    readonly columns: string[],
+    readonly columnTypes: string[],
+    readonly rows: Row[],
+    readonly rowsAffected: number,
+    readonly lastInsertRowid: bigint | undefined,
+  ) {}
+
+  toJSON() {
+    return {
+      columns: this.columns,
+      columnTypes: this.columnTypes,
+      rows: this.rows.map((row) =>
+        Array.prototype.map.call(row, (value) => (typeof value === 'bigint' ? `${value}` : value)),
+      ),
+      rowsAffected: this.rowsAffected,
+      lastInsertRowid: this.lastInsertRowid === undefined ? null : `${this.lastInsertRowid}`,
+    }
+  }
+}
+
+const BASE_CODES: Record<number, string> = {
+  1: 'SQLITE_ERROR',
+  2: 'SQLITE_INTERNAL',
+  3: 'SQLITE_PERM',
+  4: 'SQLITE_ABORT',
+  5: 'SQLITE_BUSY',
+  6: 'SQLITE_LOCKED',
+  7: 'SQLITE_NOMEM',
+  8: 'SQLITE_READONLY',
+  9: 'SQLITE_INTERRUPT',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN',
+  17: 'SQLITE_SCHEMA',
+  18: 'SQLITE_TOOBIG',
+  19: 'SQLITE_CONSTRAINT',
+  20: 'SQLITE_MISMATCH',
+  21: 'SQLITE_MISUSE',
+  25: 'SQLITE_RANGE',
+  26: 'SQLITE_NOTADB',
+}
+
+/** An engine error as `@libsql/client` reports it: base code, extended code, raw code. */
+function libsqlError(error: unknown): unknown {
+  if (!(error instanceof Database.SqliteError)) return error
+  const raw = (error as { rawCode?: number }).rawCode
+  const code =
+    raw === undefined ? 'SQLITE_UNKNOWN' : (BASE_CODES[raw & 0xff] ?? `SQLITE_UNKNOWN_${raw & 0xff}`)
+  return new LibsqlError(error.message, code, (error as { code: string }).code, raw, error)
+}
+
+function toSql(value: InValue): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value))
+      throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments')
+    return value
+  }
+  if (typeof value === 'bigint') {
+    if (value < MIN_INT64 || value > MAX_INT64)
+      throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument')
+    return value
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (value instanceof ArrayBuffer) return Buffer.from(value)
+  if (value instanceof Date) return value.valueOf()
+  if (value === undefined) throw new TypeError('undefined cannot be passed as argument to the database')
+  return value
+}
+
+function argsToSql(args: InArgs | undefined): unknown[] | Record<string, unknown> {
+  if (args === undefined) return []
+  if (Array.isArray(args)) return args.map(toSql)
+  const named: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(args)) {
+    named[name[0] === '@' || name[0] === '$' || name[0] === ':' ? name.slice(1) : name] = toSql(value)
+  }
+  return named
+}
+
+function fromSql(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    if (value < MIN_SAFE || value > MAX_SAFE)
+      throw new RangeError('Received integer which cannot be safely represented as a JavaScript number')
+    return Number(value)
+  }
+  if (value instanceof Buffer)
+    return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength)
+  return value
+}
+
+/** A row as `@libsql/client` builds it: indexes (not enumerable), `length`, and column names. */
+function rowOf(values: unknown[], columns: string[]): Row {
+  const row = {} as Row
+  Object.defineProperty(row, 'length', { value: values.length })
+  for (let i = 0; i < values.length; i++) {
+    const value = fromSql(values[i])
+    Object.defineProperty(row, i, { value })
+    const column = columns[i]
+    if (!Object.hasOwn(row, column)) {
+      Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true })
+    }
+  }
+  return row
+}
+
+function normalize(statement: InStatement | [string, InArgs?]): { sql: string; args?: InArgs } {
+  if (typeof statement === 'string') return { sql: statement }
+  if (Array.isArray(statement)) return { sql: statement[0], args: statement[1] }
+  return statement
+}
+
+const READ_ONLY = /^\s*(SELECT|WITH|EXPLAIN|VALUES)\b/i
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i
+
+export class LocalClient {
+  readonly protocol = 'file'
+  closed = false
+  private readonly db: InstanceType<typeof Database>
+  private readonly statements = new Map<string, CachedStatement>()
+
+  constructor(path: string) {
+    try {
+      this.db = new Database(path)
+    } catch (error) {
+      throw libsqlError(error)
+    }
+  }
+
+  private prepared(sql: string): CachedStatement {
+    const cached = this.statements.get(sql)
+    if (cached) {
+      // Most recently used last: the first entry is the one to drop when the cache is full.
+      this.statements.delete(sql)
+      this.statements.set(sql, cached)
+      return cached
+    }
+    const statement = this.db.prepare(sql)
+    statement.safeIntegers(true)
+    let columns: string[] | null = null
+    let columnTypes: string[] = []
+    try {
+      statement.raw(true)
+      const described = statement.columns()
+      columns = described.map((column: { name: string }) => column.name)
+      columnTypes = described.map((column: { type: string | null }) => column.type ?? '')
+    } catch {
+      // raw() throws for a statement that returns no rows.
+    }
+    const entry = { statement, columns, columnTypes }
+    this.statements.set(sql, entry)
+    if (this.statements.size > STATEMENT_CACHE_SIZE) {
+      this.statements.delete(this.statements.keys().next().value as string)
+    }
+    return entry
+  }
+
+  private run(statement: InStatement | [string, InArgs?]): ResultSet {
+    const { sql, args } = normalize(statement)
+    try {
+      // A schema change may change what a cached `SELECT *` returns: start the cache afresh.
+      if (SCHEMA_CHANGE.test(sql)) this.statements.clear()
+      const { statement: prepared, columns, columnTypes } = this.prepared(sql)
+      const bound = argsToSql(args)
+      if (columns) {
+        const rows = (prepared.all(bound) as unknown[][]).map((values) => rowOf(values, columns))
+        return new LocalResultSet(columns, columnTypes, rows, 0, undefined)
+      }
+      const info = prepared.run(bound) as { changes: number; lastInsertRowid: number | bigint }
+      return new LocalResultSet([], [], [], info.changes, BigInt(info.lastInsertRowid))
+    } catch (error) {
+      throw libsqlError(error)
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LibsqlError('The client is closed', 'CLIENT_CLOSED')
+  }
+
+  async execute(statement: InStatement | string, args?: InArgs): Promise<ResultSet> {
+    this.checkOpen()
+    return this.run(typeof statement === 'string' ? { sql: statement, args } : statement)
+  }
+
+  /** All statements or none, as one transaction. */
+  async batch(statements: (InStatement | [string, InArgs?])[], mode?: TransactionMode): Promise<ResultSet[]> {
+    this.checkOpen()
+    const readOnly = mode === 'read' || statements.every((s) => READ_ONLY.test(normalize(s).sql))
+    return this.transaction_(statements, readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE')
+  }
+
+  /** Migrations: like a batch, with foreign keys off (as `@libsql/client` runs them). */
+  async migrate(statements: InStatement[]): Promise<ResultSet[]> {
+    this.checkOpen()
+    this.run('PRAGMA foreign_keys=off')
+    try {
+      return this.transaction_(statements, 'BEGIN')
+    } finally {
+      this.run('PRAGMA foreign_keys=on')
+    }
+  }
+
+  private transaction_(statements: (InStatement | [string, InArgs?])[], begin: string): ResultSet[] {
+    this.run(begin)
+    try {
+      const results = statements.map((statement, index) => {
+        try {
+          return this.run(statement)
+        } catch (error) {
+          if (error instanceof LibsqlError) {
+            throw new LibsqlBatchError(
+              error.message,
+              index,
+              error.code,
+              error.extendedCode,
+              error.rawCode,
+              error,
+            )
+          }
+          throw error
+        }
+      })
+      this.run('COMMIT')
+      return results
+    } catch (error) {
+      if (this.db.inTransaction) this.run('ROLLBACK')
+      throw error
+    }
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    this.checkOpen()
+    try {
+      this.db.exec(sql)
+    } catch (error) {
+      throw libsqlError(error)
+    }
+  }
+
+  async transaction(): Promise<never> {
+    throw new LibsqlError('interactive transactions are not used by this app', 'NOT_SUPPORTED')
+  }
+
+  async sync(): Promise<undefined> {
+    return undefined
+  }
+
+  reconnect(): void {}
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.statements.clear()
+    this.db.close()
+  }
+
+  /** As `@libsql/client`'s Client, for Drizzle and the tests' counting wrapper. */
+  asClient(): Client {
+    return this as unknown as Client
+  }
+}
