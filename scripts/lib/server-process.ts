@@ -20,6 +20,12 @@ export async function startServerProcess(
       const address = /listening on http:\/\/(localhost|[\d.]+|\[[\da-f:]+\]):(\d+)/.exec(output)
       if (address) {
         clearTimeout(timer)
+        // Started: stop keeping its output (a long benchmark would hold every access-log line) but
+        // keep reading it, so that the server never blocks on a full pipe.
+        child.stdout?.off('data', read)
+        child.stderr?.off('data', read)
+        child.stdout?.resume()
+        child.stderr?.resume()
         const host = address[1] === 'localhost' || address[1] === '0.0.0.0' ? '127.0.0.1' : address[1]
         resolve(`http://${host === '[::]' ? '[::1]' : host}:${address[2]}`)
       }
