@@ -177,6 +177,9 @@ const EnvSchema = v.object({
   ACCESS_LOG: flag(true),
 })
 
+/** Every variable the configuration reads (the README's table lists each: a test checks it). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.entries)
+
 /** Reads the variables of the README's configuration table; unset ones keep their default. */
 export function entryConfigFromEnv(env: Record<string, unknown>): EntryConfig {
   // Only strings are configuration: a Workers binding of another kind (a KV namespace…) is not ours.

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../src/app'
-import { ConfigError, DEFAULT_CONFIG, entryConfigFromEnv } from '../../src/config'
+import { ConfigError, DEFAULT_CONFIG, ENV_VARIABLES, entryConfigFromEnv } from '../../src/config'
 import type { Database } from '../../src/db/database'
 import { TEST_CONFIG } from '../helpers/apps'
 
@@ -80,6 +81,17 @@ describe('configuration, read by one schema for every entry', () => {
         new RegExp(`^${name} must be a whole number`),
       )
     }
+  })
+})
+
+describe('the README', () => {
+  it('lists every variable the configuration reads in its configuration table', () => {
+    const table = readFileSync('README.md', 'utf8')
+      .split('\n')
+      .filter((line) => /^\| `[A-Z_]+`/.test(line))
+      .map((line) => /^\| `([A-Z_]+)`/.exec(line)?.[1])
+    expect(ENV_VARIABLES.length).toBeGreaterThan(15)
+    expect(ENV_VARIABLES.filter((name) => !table.includes(name))).toEqual([])
   })
 })
 
