@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
@@ -55,6 +55,22 @@ export const PATH_PREFIXES = ['/', '/genesys/1/cs'] as const
 
 /** What a 503 `database_unavailable` suggests to wait before retrying. */
 const RETRY_AFTER_SECONDS = 1
+
+/**
+ * One error line: the request id and route pattern, never the path, query or body — they carry
+ * personal data (docs/behaviour.md#personal-data).
+ */
+function logError(c: Context<AppEnv>, fields: { error: string; cause?: string }): void {
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      request_id: c.get('requestId'),
+      method: c.req.method,
+      route: c.req.routePath,
+      ...fields,
+    }),
+  )
+}
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
 export function createApp({ database, config, docsAsset, memory }: AppOptions) {
@@ -219,16 +235,10 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
       if (err.code === 'decryption_failed') {
         // The server's keys are wrong, not the request: a fault, logged without the value.
         c.set('fault', true)
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            request_id: c.get('requestId'),
-            method: c.req.method,
-            route: c.req.routePath,
-            error:
-              'a stored value did not decrypt: its key is not in EXTENSION_ENCRYPTION_KEY, or it was altered',
-          }),
-        )
+        logError(c, {
+          error:
+            'a stored value did not decrypt: its key is not in EXTENSION_ENCRYPTION_KEY, or it was altered',
+        })
       }
       return c.json(errorEnvelope(requestInfo(c), err), err.status)
     }
@@ -237,17 +247,10 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
     if (c.req.raw.signal?.aborted) return c.json(errorEnvelope(requestInfo(c), error), error.status)
     c.set('fault', true)
     const unavailable = isDatabaseUnavailable(err)
-    // Log the route pattern, never the path, query or body: they carry personal data (docs/behaviour.md#personal-data).
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        request_id: c.get('requestId'),
-        method: c.req.method,
-        route: c.req.routePath,
-        error: unavailable ? 'database unavailable' : 'internal error',
-        cause: describeCauses(err),
-      }),
-    )
+    logError(c, {
+      error: unavailable ? 'database unavailable' : 'internal error',
+      cause: describeCauses(err),
+    })
     if (unavailable) {
       c.header('Retry-After', String(RETRY_AFTER_SECONDS))
       const busy = new ApiError('database_unavailable')

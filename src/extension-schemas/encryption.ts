@@ -1,4 +1,6 @@
-import { extensionsByOwner, type RecordRow } from '../db/extension-records'
+import type { SQL } from 'drizzle-orm'
+import type { Statement } from '../db/database'
+import { extensionsByOwner, type RecordRow, replaceExtensions } from '../db/extension-records'
 import type { OwnerKind } from '../db/tables'
 import type { RequestScope } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
@@ -161,4 +163,25 @@ export async function emittedExtensions(
   requested: ExtensionValidator[],
 ): Promise<(ownerId: number) => Record<string, unknown>> {
   return extensionsByOwner(await openRecords(scope, kind, rows, requested), requested)
+}
+
+/**
+ * The statements that replace these extensions of one owner, their encrypted attributes sealed:
+ * what every write of whole extension values uses (docs/behaviour.md#extension-writes).
+ */
+export async function extensionStatements(
+  scope: RequestScope,
+  kind: OwnerKind,
+  ownerId: number | SQL,
+  writes: ExtensionWrite[],
+  options: { ownerIsNew?: boolean } = {},
+): Promise<Statement[]> {
+  return replaceExtensions(
+    scope.db,
+    scope.tenant,
+    kind,
+    ownerId,
+    await sealWrites(scope, kind, writes),
+    options,
+  )
 }

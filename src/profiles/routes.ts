@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import { recordsQuery, replaceExtensions } from '../db/extension-records'
+import { recordsQuery } from '../db/extension-records'
 import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
-import { emittedExtensions, sealWrites } from '../extension-schemas/encryption'
+import { emittedExtensions, extensionStatements, sealWrites } from '../extension-schemas/encryption'
 import { parseAttributes } from '../extension-schemas/requests'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { readJsonObject } from '../http/body'
@@ -101,16 +101,9 @@ profileRoutes.post(
       const statements = {
         absent: profileAbsent(tenant, customerId),
         profile: insertProfile(db, tenant, customerId, parsed.values),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'profile',
-          profileId,
-          await sealWrites(c.var, 'profile', parsed.extensions),
-          {
-            ownerIsNew: true,
-          },
-        ),
+        extensions: await extensionStatements(c.var, 'profile', profileId, parsed.extensions, {
+          ownerIsNew: true,
+        }),
         keyEntries: metadata.profile.keys.flatMap((key) => [
           keyEntriesBounded(tenant, key, metadata.limits.keyEntriesPerProfile, profileId),
           insertKeyEntries(db, tenant, key, profileId),
@@ -231,13 +224,7 @@ profileRoutes.put(
       const statements = {
         exists: profileExists(tenant, customerId),
         profile: replaceProfileValues(db, tenant, customerId, parsed.values),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'profile',
-          profileId,
-          await sealWrites(c.var, 'profile', parsed.extensions),
-        ),
+        extensions: await extensionStatements(c.var, 'profile', profileId, parsed.extensions),
         keyEntries: rebuildProfileEntries(
           db,
           tenant,

@@ -1,7 +1,6 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
-import { replaceExtensions } from '../db/extension-records'
 import { productionGuard } from '../db/metadata'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
@@ -12,7 +11,7 @@ import {
   eventJson,
   StartServiceBody,
 } from '../events/events'
-import { sealWrites } from '../extension-schemas/encryption'
+import { extensionStatements } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { ApiError } from '../http/errors'
 import { rememberAnswer } from '../http/idempotency'
@@ -134,16 +133,9 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'service',
-          insertedId('services'),
-          await sealWrites(c.var, 'service', extensions),
-          {
-            ownerIsNew: true,
-          },
-        ),
+        extensions: await extensionStatements(c.var, 'service', insertedId('services'), extensions, {
+          ownerIsNew: true,
+        }),
         answer: rememberAnswer(c, { status: 200, body: { service_id: insertedId('services') } }),
       }
     })
@@ -176,13 +168,7 @@ serviceRoutes.post(
         exists: serviceExists(tenant, id),
         notCompleted: serviceNotCompleted(tenant, id, 'already_completed'),
         complete: completeService(db, tenant, id, eventJson(fields, nowIso())),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'service',
-          id,
-          await sealWrites(c.var, 'service', extensions),
-        ),
+        extensions: await extensionStatements(c.var, 'service', id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -230,13 +216,7 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           startedPatch: hasEventFields ? eventJson(fields) : undefined,
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'service',
-          id,
-          await sealWrites(c.var, 'service', extensions),
-        ),
+        extensions: await extensionStatements(c.var, 'service', id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -284,20 +264,14 @@ serviceRoutes.put(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { tenant } = c.var
     const id = c.req.valid('param').serviceId
     const value = await readJsonValue(c)
     await writeBatch(c, { data: true }, async (metadata) => ({
       exists: serviceExists(tenant, id),
-      extensions: replaceExtensions(
-        db,
-        tenant,
-        'service',
-        id,
-        await sealWrites(c.var, 'service', [
-          parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
-        ]),
-      ),
+      extensions: await extensionStatements(c.var, 'service', id, [
+        parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
+      ]),
     }))
     return c.body(null, 204)
   },

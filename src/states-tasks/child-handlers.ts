@@ -1,11 +1,10 @@
 import type { Context } from 'hono'
 import * as v from 'valibot'
 import type { Database, Statement } from '../db/database'
-import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
-import { sealWrites } from '../extension-schemas/encryption'
+import { extensionStatements } from '../extension-schemas/encryption'
 import { readJsonObject, readJsonValue } from '../http/body'
 import { rememberAnswer } from '../http/idempotency'
 import { EVENT_BODY, EXTENSION_VALUE, operation, WRITE_ERRORS } from '../http/openapi'
@@ -75,13 +74,7 @@ export function completeChild(child: Child) {
           full: eventJson(event, nowIso()),
           given: eventJson(event),
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          child.kind,
-          id,
-          await sealWrites(c.var, child.kind, extensions),
-        ),
+        extensions: await extensionStatements(c.var, child.kind, id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -92,20 +85,14 @@ export function completeChild(child: Child) {
 /** Update State Extension / Update Task Extension → 204, also when completed. */
 export function putChildExtension(child: Child) {
   return async (c: ChildContext) => {
-    const { db, tenant } = c.var
+    const { tenant } = c.var
     const { serviceId, childId: id } = c.req.valid('param')
     const value = await readJsonValue(c)
     await writeBatch(c, { data: true }, async (metadata) => ({
       guards: [serviceExists(tenant, serviceId), child.exists(tenant, serviceId, id)],
-      extensions: replaceExtensions(
-        db,
-        tenant,
-        child.kind,
-        id,
-        await sealWrites(c.var, child.kind, [
-          parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
-        ]),
-      ),
+      extensions: await extensionStatements(c.var, child.kind, id, [
+        parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
+      ]),
     }))
     return c.body(null, 204)
   }

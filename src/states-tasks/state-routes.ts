@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId } from '../db/batch'
-import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
-import { sealWrites } from '../extension-schemas/encryption'
+import { extensionStatements } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
 import { rememberAnswer } from '../http/idempotency'
 import { itemJson, listJson } from '../http/lists'
@@ -60,16 +59,9 @@ stateRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'state',
-          insertedId('states'),
-          await sealWrites(c.var, 'state', extensions),
-          {
-            ownerIsNew: true,
-          },
-        ),
+        extensions: await extensionStatements(c.var, 'state', insertedId('states'), extensions, {
+          ownerIsNew: true,
+        }),
         answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
       }
     })
@@ -135,16 +127,9 @@ stateRoutes.post(
           estDuration: to.est_duration,
           started: common,
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'state',
-          insertedId('states'),
-          await sealWrites(c.var, 'state', extensions),
-          {
-            ownerIsNew: true,
-          },
-        ),
+        extensions: await extensionStatements(c.var, 'state', insertedId('states'), extensions, {
+          ownerIsNew: true,
+        }),
         answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
       }
     })

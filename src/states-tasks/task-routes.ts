@@ -1,11 +1,10 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId } from '../db/batch'
-import { replaceExtensions } from '../db/extension-records'
 import type { AppEnv } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
-import { sealWrites } from '../extension-schemas/encryption'
+import { extensionStatements } from '../extension-schemas/encryption'
 import { readJsonObject } from '../http/body'
 import { rememberAnswer } from '../http/idempotency'
 import { itemJson, listJson } from '../http/lists'
@@ -58,16 +57,9 @@ taskRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: replaceExtensions(
-          db,
-          tenant,
-          'task',
-          insertedId('tasks'),
-          await sealWrites(c.var, 'task', extensions),
-          {
-            ownerIsNew: true,
-          },
-        ),
+        extensions: await extensionStatements(c.var, 'task', insertedId('tasks'), extensions, {
+          ownerIsNew: true,
+        }),
         answer: rememberAnswer(c, { status: 200, body: { task_id: insertedId('tasks') } }),
       }
     })
