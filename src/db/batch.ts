@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { Database, GuardCheck, Statement } from './database'
+import type { Database, GuardCheck, GuardShape, Statement } from './database'
+import { type Bound, preparedSql, type ResultOf } from './prepared'
 import { GUARD_CODES, type GuardCode } from './tables'
 
 /**
@@ -23,20 +24,64 @@ export class Refusal extends Error {
  * first violated one.
  */
 export function guard(code: GuardCode, violation: SQL): GuardCheck {
-  return { kind: 'guard', code, violation }
+  return { kind: 'guard', code, violation: () => violation }
+}
+
+/** A value of a prepared guard: a placeholder while it is prepared, the value itself otherwise. */
+export type GuardSlot<V> = (name: keyof V & string) => SQL
+
+let shapes = 0
+
+/**
+ * A guard whose SQL is prepared once (docs/design.md#prepared-statements): `violation` is written
+ * with a slot for each value. A run of prepared guards is one statement prepared per combination.
+ */
+export function preparedGuard<V extends Record<string, unknown>>(
+  code: GuardCode,
+  violation: (slot: GuardSlot<V>) => SQL,
+): (values: V) => GuardCheck {
+  const shape: GuardShape = { id: ++shapes, code, violation: violation as GuardShape['violation'] }
+  return (values) => ({
+    kind: 'guard',
+    code,
+    shape,
+    values,
+    violation: () => violation((name) => sql`${values[name]}`),
+  })
 }
 
 function isGuard(item: Statement): item is GuardCheck {
   return (item as GuardCheck).kind === 'guard'
 }
 
+function guardSql(cases: SQL[]): SQL {
+  return sql`INSERT INTO guard (code) SELECT code FROM (SELECT CASE ${sql.join(cases, sql` `)} END AS code) WHERE code IS NOT NULL`
+}
+
+/** Guard statements prepared per combination of prepared guards (a few per operation). */
+const preparedGuards = new Map<string, (values: Record<string, unknown>) => BatchItem<'sqlite'>>()
+
 function guardStatement(db: Database, checks: GuardCheck[]): BatchItem<'sqlite'> {
-  const cases = sql.join(
-    checks.map((check) => sql`WHEN ${check.violation} THEN ${check.code}`),
-    sql` `,
-  )
+  if (checks.every((check) => check.shape)) {
+    const key = checks.map((check) => check.shape?.id).join(',')
+    let statement = preparedGuards.get(key)
+    if (!statement) {
+      // Each guard's slots are named after its position: two guards may both have a `tenant`.
+      const cases = checks.map(({ shape }, i) => {
+        const violation = (shape as GuardShape).violation((name) => sql`${sql.placeholder(`g${i}_${name}`)}`)
+        return sql`WHEN ${violation} THEN ${(shape as GuardShape).code}`
+      })
+      statement = preparedSql(() => guardSql(cases)) as unknown as typeof statement
+      preparedGuards.set(key, statement as NonNullable<typeof statement>)
+    }
+    const values: Record<string, unknown> = {}
+    checks.forEach((check, i) => {
+      for (const [name, value] of Object.entries(check.values ?? {})) values[`g${i}_${name}`] = value
+    })
+    return (statement as NonNullable<typeof statement>)(values)
+  }
   return db.run(
-    sql`INSERT INTO guard (code) SELECT code FROM (SELECT CASE ${cases} END AS code) WHERE code IS NOT NULL`,
+    guardSql(checks.map((check) => sql`WHEN ${check.violation()} THEN ${check.code}`)),
   ) as unknown as BatchItem<'sqlite'>
 }
 
@@ -76,7 +121,8 @@ export async function runBatch(
       queries.push(guardStatement(db, run))
     } else {
       position.push(queries.length)
-      queries.push(item)
+      // A bound prepared statement answers Drizzle's batch like a query (see prepared.ts).
+      queries.push(item as BatchItem<'sqlite'>)
       i++
     }
   }
@@ -96,11 +142,22 @@ export async function runBatch(
   }
 }
 
+/** A batch of reads (Drizzle queries and prepared statements), each answering its rows. */
+export function readBatch<T extends readonly [ReadItem, ...ReadItem[]]>(
+  db: Database,
+  queries: T,
+): Promise<{ -readonly [K in keyof T]: ResultOf<T[K]> }> {
+  // A bound prepared statement answers Drizzle's batch like a query (see prepared.ts).
+  return db.batch(queries as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]) as never
+}
+
+type ReadItem = BatchItem<'sqlite'> | Bound<unknown>
+
 /** The statements of a write by name, in the order they run; a name may stand for several. */
 export type NamedStatements = Record<string, Statement | Statement[] | undefined>
 /** What each named statement answered (rows of a `returning` or a select; the driver's result otherwise). */
 export type NamedResults<P extends NamedStatements> = {
-  [K in keyof P]: P[K] extends BatchItem<'sqlite'> ? Awaited<P[K]> : unknown
+  [K in keyof P]: P[K] extends Statement[] | GuardCheck | undefined ? unknown : ResultOf<P[K]>
 }
 
 /** `runBatch` over named statements, answering each one's result under its name. */
@@ -132,6 +189,21 @@ function causes(error: unknown): Error[] {
  * The id of the row inserted into `table` earlier in the same batch. The batch holds the write lock,
  * so the AUTOINCREMENT counter cannot move under it; `last_insert_rowid()` would, after the next insert.
  */
-export function insertedId(table: 'services' | 'states' | 'tasks' | 'profiles' | 'identification_keys'): SQL {
-  return sql`(SELECT seq FROM sqlite_sequence WHERE name = ${table})`
+export function insertedId(table: InsertedTable): SQL {
+  let id = insertedIds.get(table)
+  if (!id) {
+    id = sql`(SELECT seq FROM sqlite_sequence WHERE name = ${table})`
+    insertedIds.set(table, id)
+  }
+  return id
+}
+
+type InsertedTable = 'services' | 'states' | 'tasks' | 'profiles' | 'identification_keys'
+// One SQL object per table, so that a statement prepared for it can be found by identity.
+const insertedIds = new Map<InsertedTable, SQL>()
+
+/** Whether `owner` is an `insertedId` (statements prepared for it are kept per table). */
+export function isInsertedId(owner: SQL): boolean {
+  for (const id of insertedIds.values()) if (id === owner) return true
+  return false
 }

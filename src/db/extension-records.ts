@@ -1,8 +1,9 @@
 import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { SealedWrite } from '../extension-schemas/encryption'
 import type { ExtensionValidator } from '../extension-schemas/validator'
-import { guard } from './batch'
+import { guard, isInsertedId } from './batch'
 import type { Database, Statement } from './database'
+import { type Bound, prepared, preparedSql } from './prepared'
 import { extensionRecords, type OwnerKind } from './tables'
 
 /**
@@ -20,18 +21,20 @@ export function replaceExtensions(
   if (!writes.length) return []
   const statements: Statement[] = []
   if (!options.ownerIsNew) {
+    const extensions = JSON.stringify(writes.map((write) => write.validator.definition.name.toLowerCase()))
     statements.push(
-      db.delete(extensionRecords).where(
-        and(
-          eq(extensionRecords.tenant, tenant),
-          eq(extensionRecords.ownerKind, ownerKind),
-          eq(extensionRecords.ownerId, ownerId),
-          inArray(
-            extensionRecords.extension,
-            writes.map((write) => write.validator.definition.name.toLowerCase()),
-          ),
-        ),
-      ),
+      typeof ownerId === 'number'
+        ? deleteRecordsOf({ tenant, ownerKind, ownerId, extensions })
+        : db
+            .delete(extensionRecords)
+            .where(
+              and(
+                eq(extensionRecords.tenant, tenant),
+                eq(extensionRecords.ownerKind, ownerKind),
+                eq(extensionRecords.ownerId, ownerId),
+                sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${extensions}))`,
+              ),
+            ),
     )
   }
   const rows = writes.flatMap((write) =>
@@ -44,6 +47,22 @@ export function replaceExtensions(
   if (rows.length) statements.push(insertRecords(db, tenant, ownerKind, ownerId, rows))
   return statements
 }
+
+type Owner = { tenant: string; ownerKind: OwnerKind; ownerId: number }
+
+/** The records of some extensions (a JSON array of lowercased names) of one owner. */
+const deleteRecordsOf = prepared<Owner & { extensions: string }, unknown>((db, slot) =>
+  db
+    .delete(extensionRecords)
+    .where(
+      and(
+        eq(extensionRecords.tenant, slot('tenant')),
+        eq(extensionRecords.ownerKind, slot('ownerKind')),
+        eq(extensionRecords.ownerId, slot('ownerId')),
+        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${slot('extensions')}))`,
+      ),
+    ),
+)
 
 export interface RecordToInsert {
   /** Lowercased extension name. */
@@ -66,9 +85,38 @@ export function insertRecords(
   onConflict?: SQL,
 ): Statement {
   const json = JSON.stringify(rows.map((row) => ({ e: row.extension, k: row.recordKey, d: row.data })))
-  return db.run(
-    sql`INSERT INTO ${extensionRecords} (tenant, owner_kind, owner_id, extension, record_key, data) SELECT ${tenant}, ${ownerKind}, ${ownerId}, r.value ->> '$.e', r.value ->> '$.k', r.value -> '$.d' FROM json_each(${json}) r WHERE true${onConflict ?? sql``}`,
-  ) as unknown as Statement
+  const prepared = onConflict === undefined ? preparedInsert(ownerId) : undefined
+  if (prepared) return prepared({ tenant, ownerKind, ownerId, records: json })
+  return db.run(insertRecordsSql(tenant, ownerKind, ownerId, json, onConflict)) as unknown as Statement
+}
+
+function insertRecordsSql(
+  tenant: unknown,
+  ownerKind: unknown,
+  ownerId: unknown,
+  records: unknown,
+  onConflict?: SQL,
+) {
+  return sql`INSERT INTO ${extensionRecords} (tenant, owner_kind, owner_id, extension, record_key, data) SELECT ${tenant}, ${ownerKind}, ${ownerId}, r.value ->> '$.e', r.value ->> '$.k', r.value -> '$.d' FROM json_each(${records}) r WHERE true${onConflict ?? sql``}`
+}
+
+const p = sql.placeholder
+const insertForId = preparedSql(() =>
+  insertRecordsSql(p('tenant'), p('ownerKind'), p('ownerId'), p('records')),
+)
+/** For an owner inserted earlier in the same batch: one prepared statement per table. */
+const insertForInserted = new Map<SQL, ReturnType<typeof preparedSql>>()
+
+/** The prepared INSERT for this owner, when it is an id or a row inserted earlier in the batch. */
+function preparedInsert(ownerId: number | SQL) {
+  if (typeof ownerId === 'number') return insertForId
+  if (!isInsertedId(ownerId)) return undefined
+  let statement = insertForInserted.get(ownerId)
+  if (!statement) {
+    statement = preparedSql(() => insertRecordsSql(p('tenant'), p('ownerKind'), ownerId, p('records')))
+    insertForInserted.set(ownerId, statement)
+  }
+  return statement
 }
 
 /** A guard: the batch fails when the owner now holds more than `limit` records of `extension`. */
@@ -108,26 +156,82 @@ export function recordsQuery(
   db: Database,
   tenant: string,
   ownerKind: OwnerKind,
+  ownerIds: number[],
+  extensionKeys: string[],
+): Bound<RecordRow[]>
+export function recordsQuery(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerIds: SQLWrapper,
+  extensionKeys: string[],
+): ReturnType<typeof recordsOfSubquery>
+export function recordsQuery(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerIds: number[] | SQLWrapper,
+  extensionKeys: string[],
+): Bound<RecordRow[]> | ReturnType<typeof recordsOfSubquery>
+export function recordsQuery(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
   ownerIds: number[] | SQLWrapper,
   extensionKeys: string[],
 ) {
+  const extensions = JSON.stringify(extensionKeys)
+  if (Array.isArray(ownerIds)) {
+    // A list of owners: prepared once, the lists travel as JSON (docs/design.md#prepared-statements).
+    return recordsOfOwners({ tenant, ownerKind, owners: JSON.stringify(ownerIds), extensions })
+  }
+  return recordsOfSubquery(db, tenant, ownerKind, ownerIds, extensions)
+}
+
+function recordsOfSubquery(
+  db: Database,
+  tenant: string,
+  ownerKind: OwnerKind,
+  ownerIds: SQLWrapper,
+  extensions: string,
+) {
   return db
-    .select({
-      ownerId: extensionRecords.ownerId,
-      extension: extensionRecords.extension,
-      data: extensionRecords.data,
-    })
+    .select(RECORD_FIELDS)
     .from(extensionRecords)
     .where(
       and(
         eq(extensionRecords.tenant, tenant),
         eq(extensionRecords.ownerKind, ownerKind),
         inArray(extensionRecords.ownerId, ownerIds),
-        inArray(extensionRecords.extension, extensionKeys.length ? extensionKeys : ['']),
+        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${extensions}))`,
       ),
     )
     .orderBy(extensionRecords.id)
 }
+
+const RECORD_FIELDS = {
+  ownerId: extensionRecords.ownerId,
+  extension: extensionRecords.extension,
+  data: extensionRecords.data,
+}
+
+const recordsOfOwners = prepared<
+  { tenant: string; ownerKind: OwnerKind; owners: string; extensions: string },
+  RecordRow[]
+>((db, slot) =>
+  db
+    .select(RECORD_FIELDS)
+    .from(extensionRecords)
+    .where(
+      and(
+        eq(extensionRecords.tenant, slot('tenant')),
+        eq(extensionRecords.ownerKind, slot('ownerKind')),
+        sql`${extensionRecords.ownerId} IN (SELECT value FROM json_each(${slot('owners')}))`,
+        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${slot('extensions')}))`,
+      ),
+    )
+    .orderBy(extensionRecords.id),
+)
 
 export type RecordRow = { ownerId: number; extension: string; data: Record<string, unknown> }
 

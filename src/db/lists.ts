@@ -1,4 +1,4 @@
-import { isNull, type SQL, sql } from 'drizzle-orm'
+import { isNull, type Placeholder, type SQL, sql } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { EventJson } from './tables'
 
@@ -13,10 +13,11 @@ export function newestPerList(
   table: { id: SQLiteColumn; completed: SQLiteColumn },
   parent: SQLiteColumn,
   scope: SQL,
-  limit: number,
+  limit: number | Placeholder,
 ): SQL {
   // One more than the limit, so that the caller can tell a cut list from a full one.
-  return sql`${table.id} IN (SELECT id FROM (SELECT ${table.id} AS id, row_number() OVER (PARTITION BY ${parent}, ${table.completed} IS NULL ORDER BY ${table.id} DESC) AS n FROM ${table} WHERE ${scope}) WHERE n <= ${limit + 1})`
+  const kept = typeof limit === 'number' ? sql`${limit + 1}` : sql`${limit} + 1`
+  return sql`${table.id} IN (SELECT id FROM (SELECT ${table.id} AS id, row_number() OVER (PARTITION BY ${parent}, ${table.completed} IS NULL ORDER BY ${table.id} DESC) AS n FROM ${table} WHERE ${scope}) WHERE n <= ${kept})`
 }
 
 /** Rows (in id order) grouped by parent, each group split into active and completed lists. */

@@ -27,6 +27,10 @@ interface CachedStatement {
   /** Column names, when the statement returns rows. */
   columns: string[] | null
   columnTypes: string[]
+  /** Builds a row of this statement's columns. */
+  row: (values: unknown[]) => Row
+  /** A SELECT (or the like): a batch of only these begins deferred. */
+  readOnly: boolean
 }
 
 class LocalResultSet implements ResultSet {
@@ -122,6 +126,38 @@ function fromSql(value: unknown): unknown {
   return value
 }
 
+/**
+ * Rows of one statement, as `@libsql/client` builds them: column names as own enumerable properties
+ * (the first of two equal names wins), the values by index and `length` not enumerable. Indexes
+ * and `length` live on a prototype shared by the statement's rows: defining them on each row cost
+ * more than running a simple query.
+ */
+function rowMaker(columns: string[]): (values: unknown[]) => Row {
+  const names = columns.filter((name, i) => columns.indexOf(name) === i)
+  // A column named like an index, `length` or a built-in property: the general (slower) way.
+  if (names.some((name) => /^\d+$/.test(name) || name in Object.prototype || name === 'length')) {
+    return (values) => rowOf(values, columns)
+  }
+  const first = names.map((name) => columns.indexOf(name))
+  const values = Symbol('values')
+  const prototype = {}
+  Object.defineProperty(prototype, 'length', { value: columns.length })
+  for (let i = 0; i < columns.length; i++) {
+    Object.defineProperty(prototype, i, {
+      get(this: { [values]: unknown[] }) {
+        return this[values][i]
+      },
+    })
+  }
+  return (raw) => {
+    const converted = raw.map(fromSql)
+    const row = Object.create(prototype)
+    Object.defineProperty(row, values, { value: converted })
+    for (let i = 0; i < names.length; i++) row[names[i]] = converted[first[i]]
+    return row as Row
+  }
+}
+
 /** A row as `@libsql/client` builds it: indexes (not enumerable), `length`, and column names. */
 function rowOf(values: unknown[], columns: string[]): Row {
   const row = {} as Row
@@ -180,7 +216,13 @@ export class LocalClient {
     } catch {
       // raw() throws for a statement that returns no rows.
     }
-    const entry = { statement, columns, columnTypes }
+    const entry = {
+      statement,
+      columns,
+      columnTypes,
+      row: columns ? rowMaker(columns) : (values: unknown[]) => rowOf(values, []),
+      readOnly: READ_ONLY.test(sql),
+    }
     this.statements.set(sql, entry)
     if (this.statements.size > STATEMENT_CACHE_SIZE) {
       this.statements.delete(this.statements.keys().next().value as string)
@@ -193,10 +235,10 @@ export class LocalClient {
     try {
       // A schema change may change what a cached `SELECT *` returns: start the cache afresh.
       if (SCHEMA_CHANGE.test(sql)) this.statements.clear()
-      const { statement: prepared, columns, columnTypes } = this.prepared(sql)
+      const { statement: prepared, columns, columnTypes, row } = this.prepared(sql)
       const bound = argsToSql(args)
       if (columns) {
-        const rows = (prepared.all(bound) as unknown[][]).map((values) => rowOf(values, columns))
+        const rows = (prepared.all(bound) as unknown[][]).map(row)
         return new LocalResultSet(columns, columnTypes, rows, 0, undefined)
       }
       const info = prepared.run(bound) as { changes: number; lastInsertRowid: number | bigint }

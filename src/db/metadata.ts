@@ -7,8 +7,9 @@ import {
   profileMetadataFromRows,
   profileMetadataQueries,
 } from '../profiles/core-attributes'
-import { guard, Refusal } from './batch'
+import { preparedGuard, Refusal, readBatch } from './batch'
 import type { Database, Statement } from './database'
+import { type Bound, prepared, type ResultOf } from './prepared'
 import { extensionSchemas, type OwnerKind, tenantState } from './tables'
 
 export type ServerMode = 'production' | 'maintenance'
@@ -76,16 +77,23 @@ function compiled(row: SchemaRow): ExtensionValidator {
 /** The two queries that read a tenant's metadata; put them in the request's own read batch. */
 function metadataQueries(db: Database, tenant: string, kinds: OwnerKind[]) {
   return [
-    db
-      .select({ version: tenantState.metadataVersion, mode: tenantState.mode })
-      .from(tenantState)
-      .where(eq(tenantState.tenant, tenant)),
+    // Every read asks for it: prepared once (docs/design.md#prepared-statements).
+    tenantStateQuery({ tenant }),
     db
       .select()
       .from(extensionSchemas)
       .where(and(eq(extensionSchemas.tenant, tenant), inArray(extensionSchemas.ownerKind, kinds))),
   ] as const
 }
+
+type StateRow = { version: number; mode: ServerMode }
+
+const tenantStateQuery = prepared<{ tenant: string }, StateRow[]>((db, slot) =>
+  db
+    .select({ version: tenantState.metadataVersion, mode: tenantState.mode })
+    .from(tenantState)
+    .where(eq(tenantState.tenant, slot('tenant'))),
+)
 
 function metadataFromRows(
   db: Database,
@@ -111,13 +119,13 @@ export async function loadMetadata(
   options: MetadataOptions = {},
 ): Promise<TenantMetadata> {
   if (options.withProfile) {
-    const [stateRows, schemaRows, profileRows, keyRows] = await db.batch([
+    const [stateRows, schemaRows, profileRows, keyRows] = await readBatch(db, [
       ...metadataQueries(db, tenant, kinds),
       ...profileMetadataQueries(db, tenant),
     ])
     return metadataFromRows(db, stateRows, schemaRows, profileMetadataFromRows(profileRows, keyRows))
   }
-  const [stateRows, schemaRows] = await db.batch(metadataQueries(db, tenant, kinds))
+  const [stateRows, schemaRows] = await readBatch(db, metadataQueries(db, tenant, kinds))
   return metadataFromRows(db, stateRows, schemaRows)
 }
 
@@ -131,21 +139,25 @@ export function metadataGuards(
   metadata: TenantMetadata,
   options: { requireProduction: boolean },
 ): Statement[] {
-  const statements: Statement[] = [
-    guard(
-      'metadata_changed',
-      sql`coalesce((SELECT ${tenantState.metadataVersion} FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant}), 0) <> ${metadata.version}`,
-    ),
-  ]
+  const statements: Statement[] = [metadataUnchanged({ tenant, version: metadata.version })]
   if (options.requireProduction) statements.push(productionGuard(tenant))
   return statements
 }
 
+const metadataUnchanged = preparedGuard<{ tenant: string; version: number }>(
+  'metadata_changed',
+  (slot) =>
+    sql`coalesce((SELECT ${tenantState.metadataVersion} FROM ${tenantState} WHERE ${tenantState.tenant} = ${slot('tenant')}), 0) <> ${slot('version')}`,
+)
+
+const inProduction = preparedGuard<{ tenant: string }>(
+  'maintenance_mode',
+  (slot) =>
+    sql`EXISTS (SELECT 1 FROM ${tenantState} WHERE ${tenantState.tenant} = ${slot('tenant')} AND ${tenantState.mode} = 'maintenance')`,
+)
+
 export function productionGuard(tenant: string): Statement {
-  return guard(
-    'maintenance_mode',
-    sql`EXISTS (SELECT 1 FROM ${tenantState} WHERE ${tenantState.tenant} = ${tenant} AND ${tenantState.mode} = 'maintenance')`,
-  )
+  return inProduction({ tenant })
 }
 
 /** Every schema change bumps the tenant's version, so writes validated against old schemas fail. */
@@ -228,9 +240,9 @@ export async function refreshMetadata(db: Database, tenant: string): Promise<Ten
   return metadata
 }
 
-type ReadQuery = BatchItem<'sqlite'>
+type ReadQuery = BatchItem<'sqlite'> | Bound<unknown>
 type ReadRows<Q extends Record<string, ReadQuery | undefined>> = {
-  [K in keyof Q]: Awaited<NonNullable<Q[K]>> | (undefined extends Q[K] ? undefined : never)
+  [K in keyof Q]: ResultOf<NonNullable<Q[K]>> | (undefined extends Q[K] ? undefined : never)
 }
 
 /**
@@ -254,7 +266,7 @@ export async function readWithMetadata<Q extends Record<string, ReadQuery | unde
       ...(cached ? {} : { _schemas: schemaQuery, _profile: profileQuery, _keys: keyQuery }),
     }
     const keys = Object.keys(named).filter((key) => named[key] !== undefined)
-    const results = await db.batch(keys.map((key) => named[key]) as [ReadQuery, ...ReadQuery[]])
+    const results = await readBatch(db, keys.map((key) => named[key]) as [ReadQuery, ...ReadQuery[]])
     const rows = Object.fromEntries(keys.map((key, i) => [key, results[i]])) as Record<string, unknown>
     const state = (rows._state as { version: number; mode: ServerMode }[])[0]
     if ((state?.mode ?? 'production') === 'maintenance') throw new Refusal('maintenance_mode')

@@ -1,6 +1,6 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
-import { runBatch } from '../db/batch'
+import { readBatch, runBatch } from '../db/batch'
 import { recordsQuery } from '../db/extension-records'
 import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
 import type { AppEnv } from '../env'
@@ -147,7 +147,7 @@ profileRoutes.get(
     const choice = chooseKey(metadata.profile.keys, query.filters, query.id_key)
     const where = identifiedWhere(db, tenant, choice, query.filters)
     const keys = requested.map((validator) => validator.definition.name.toLowerCase())
-    const [rows, records] = await db.batch(identifyQueries(db, tenant, where, limit, keys))
+    const [rows, records] = await readBatch(db, identifyQueries(db, tenant, where, limit, keys))
     const matches = rows.slice(0, limit)
     const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
     const shown = showExtensions ? requested : []

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { recordsQuery } from '../db/extension-records'
 import { type CompletionFilter, completionFilter, nestedLists, newestPerList } from '../db/lists'
 import { readWithMetadata } from '../db/metadata'
+import { prepared } from '../db/prepared'
 import { services, states, tasks } from '../db/tables'
 import type { RequestScope } from '../env'
 import type { Json } from '../events/json'
@@ -13,6 +14,31 @@ import { serviceJson } from './json'
 import { thisService } from './statements'
 
 export type ServiceFilter = CompletionFilter
+
+const serviceById = prepared<{ tenant: string; id: number }, (typeof services.$inferSelect)[]>((db, slot) =>
+  db
+    .select()
+    .from(services)
+    .where(and(eq(services.tenant, slot('tenant')), eq(services.id, slot('id')))),
+)
+
+const statesOfService = prepared<
+  { tenant: string; serviceId: number; limit: number },
+  (typeof states.$inferSelect)[]
+>((db, slot) =>
+  db
+    .select()
+    .from(states)
+    .where(
+      newestPerList(
+        states,
+        states.serviceId,
+        and(eq(states.tenant, slot('tenant')), eq(states.serviceId, slot('serviceId'))) as SQL,
+        slot('limit'),
+      ),
+    )
+    .orderBy(states.id),
+)
 
 /** Which services a read selects. */
 export type ServiceSelection =
@@ -81,27 +107,33 @@ export async function readServices(
   const wantTasks = options.active_tasks || options.completed_tasks
   const extensionKeys = options.extensions.map((name) => name.toLowerCase())
 
+  const byId = selection.by === 'id'
   const { metadata, rows: read } = await readWithMetadata(db, tenant, {
-    services: db
-      .select()
-      .from(services)
-      .where(where)
-      .orderBy(desc(services.id))
-      .limit(limit + 1),
-    states: wantStates
-      ? db
+    // One service by id, its states: the statements of every call step, prepared once.
+    services: byId
+      ? serviceById({ tenant, id: selection.id })
+      : db
           .select()
-          .from(states)
-          .where(
-            newestPerList(
-              states,
-              states.serviceId,
-              and(eq(states.tenant, tenant), inArray(states.serviceId, owners)) as SQL,
-              limit,
-            ),
-          )
-          .orderBy(states.id)
-      : undefined,
+          .from(services)
+          .where(where)
+          .orderBy(desc(services.id))
+          .limit(limit + 1),
+    states: !wantStates
+      ? undefined
+      : byId
+        ? statesOfService({ tenant, serviceId: selection.id, limit })
+        : db
+            .select()
+            .from(states)
+            .where(
+              newestPerList(
+                states,
+                states.serviceId,
+                and(eq(states.tenant, tenant), inArray(states.serviceId, owners)) as SQL,
+                limit,
+              ),
+            )
+            .orderBy(states.id),
     tasks: wantTasks
       ? db
           .select()

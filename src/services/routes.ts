@@ -121,12 +121,12 @@ serviceRoutes.post(
     ],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { tenant } = c.var
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
       return {
-        service: insertService(db, tenant, {
+        service: insertService(tenant, {
           customerId: fields.customer_id,
           contactKey: fields.contact_key,
           serviceType: fields.service_type,
@@ -159,7 +159,7 @@ serviceRoutes.post(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { tenant } = c.var
     const id = c.req.valid('param').serviceId
     const body = await readJsonObject(c, { emptyIsObject: true })
     await writeBatch(c, { data: true }, async (metadata) => {
@@ -167,7 +167,7 @@ serviceRoutes.post(
       return {
         exists: serviceExists(tenant, id),
         notCompleted: serviceNotCompleted(tenant, id, 'already_completed'),
-        complete: completeService(db, tenant, id, eventJson(fields, nowIso())),
+        complete: completeService(tenant, id, eventJson(fields, nowIso())),
         extensions: await extensionStatements(c.var, 'service', id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }

@@ -1,19 +1,32 @@
 import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
-import { guard } from '../db/batch'
+import { type GuardSlot, preparedGuard } from '../db/batch'
 import type { Database, Statement } from '../db/database'
 import { deleteOwnerRecords } from '../db/extension-records'
+import { prepared } from '../db/prepared'
 import { type EventJson, type LongOrString, services, states, tasks } from '../db/tables'
 
 export function thisService(tenant: string, id: number): SQL {
   return and(eq(services.tenant, tenant), eq(services.id, id)) as SQL
 }
 
+type ServiceKey = { tenant: string; id: number }
+
+const exists = preparedGuard<ServiceKey>(
+  'service_not_found',
+  (slot) =>
+    sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${services.tenant} = ${slot('tenant')} AND ${services.id} = ${slot('id')})`,
+)
+
+const completedSql = (slot: GuardSlot<ServiceKey>) =>
+  sql`EXISTS (SELECT 1 FROM ${services} WHERE ${services.tenant} = ${slot('tenant')} AND ${services.id} = ${slot('id')} AND ${services.completed} IS NOT NULL)`
+const notCompleted = {
+  already_completed: preparedGuard<ServiceKey>('already_completed', completedSql),
+  service_completed: preparedGuard<ServiceKey>('service_completed', completedSql),
+}
+
 /** Guards: the service exists in this tenant (404), and is not completed (409 with `code`). */
 export function serviceExists(tenant: string, id: number): Statement {
-  return guard(
-    'service_not_found',
-    sql`NOT EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)})`,
-  )
+  return exists({ tenant, id })
 }
 
 export function serviceNotCompleted(
@@ -21,10 +34,7 @@ export function serviceNotCompleted(
   id: number,
   code: 'already_completed' | 'service_completed',
 ): Statement {
-  return guard(
-    code,
-    sql`EXISTS (SELECT 1 FROM ${services} WHERE ${thisService(tenant, id)} AND ${services.completed} IS NOT NULL)`,
-  )
+  return notCompleted[code]({ tenant, id })
 }
 
 /** Deletes a service with its states, tasks and all their extension records. */
@@ -53,7 +63,6 @@ export function deleteServiceStatements(
 
 /** Start Service: the new service; `insertedId('services')` names it later in the same batch. */
 export function insertService(
-  db: Database,
   tenant: string,
   service: {
     customerId?: string
@@ -63,26 +72,45 @@ export function insertService(
     started: EventJson
   },
 ) {
-  return db
+  return newService({
+    tenant,
+    customerId: service.customerId ?? null,
+    contactKey: service.contactKey ?? null,
+    serviceType: service.serviceType,
+    estDuration: service.estDuration ?? null,
+    started: service.started,
+  })
+}
+
+const newService = prepared<typeof services.$inferInsert, { id: number }[]>((db, slot) =>
+  db
     .insert(services)
     .values({
-      tenant,
-      customerId: service.customerId ?? null,
-      contactKey: service.contactKey ?? null,
-      serviceType: service.serviceType,
-      estDuration: service.estDuration ?? null,
-      started: service.started,
+      tenant: slot('tenant'),
+      customerId: slot('customerId'),
+      contactKey: slot('contactKey'),
+      serviceType: slot('serviceType'),
+      estDuration: slot('estDuration'),
+      started: slot('started'),
     })
-    .returning({ id: services.id })
-}
+    .returning({ id: services.id }),
+)
 
 /**
  * Complete Service. The trigger `services_cascade_completion` (drizzle/0003) completes the service's
  * active states and tasks inside this very UPDATE (docs/behaviour.md#completion).
  */
-export function completeService(db: Database, tenant: string, id: number, completed: EventJson): Statement {
-  return db.update(services).set({ completed }).where(thisService(tenant, id))
+export function completeService(tenant: string, id: number, completed: EventJson): Statement {
+  return completion({ tenant, id, completed })
 }
+
+const completion = prepared<ServiceKey & { completed: EventJson }, unknown>((db, slot) =>
+  db
+    .update(services)
+    // Drizzle encodes a placeholder with its column's encoder (JSON here); its `set` types omit them.
+    .set({ completed: slot('completed') as unknown as EventJson })
+    .where(and(eq(services.tenant, slot('tenant')), eq(services.id, slot('id')))),
+)
 
 /**
  * Associate Service: the service moves to `customerId`; the given type and duration replace the
