@@ -30,7 +30,7 @@ export async function countRoundTrips(url: string): Promise<RoundTrips[]> {
         return value.bind(target)
       },
     })
-  const { client, db } = await openDatabase(url, undefined, counted)
+  const { client, db } = await openDatabase(url, { wrap: counted })
   await applyMigrations(db)
   const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
   const call = async (method: string, path: string, body?: unknown) => {

@@ -184,7 +184,7 @@ async function recordCompleteBatch(templateId: number, warmId: number): Promise<
         return value.bind(target)
       },
     })
-  const { client, db } = await openDatabase(databaseUrl, undefined, recording)
+  const { client, db } = await openDatabase(databaseUrl, { wrap: recording })
   const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
   await app.request(`/services/${warmId}/end`, { method: 'POST', body: SEED_END_BODY })
   recorded.length = 0

@@ -48,10 +48,9 @@ async function main(argv: string[]) {
   }
 
   const config = entryConfigFromEnv(process.env)
-  const { client, db } = await openDatabase(
-    config.databaseUrl ?? DEFAULT_DATABASE_URL,
-    config.databaseAuthToken,
-  )
+  const { client, db } = await openDatabase(config.databaseUrl ?? DEFAULT_DATABASE_URL, {
+    authToken: config.databaseAuthToken,
+  })
   try {
     await applyMigrations(db)
     if (command === 'create') {

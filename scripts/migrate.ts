@@ -10,7 +10,7 @@ if (!databaseUrl) {
   console.error('DATABASE_URL is not set (Turso calls it TURSO_DATABASE_URL)')
   process.exit(1)
 }
-const { client, db } = await openDatabase(databaseUrl, databaseAuthToken)
+const { client, db } = await openDatabase(databaseUrl, { authToken: databaseAuthToken })
 try {
   await applyMigrations(db)
   console.log('migrations applied')

@@ -27,13 +27,12 @@ export async function bootstrap(env: Record<string, string | undefined>) {
     const config = entryConfigFromEnv(env)
     const databaseUrl = config.databaseUrl ?? DEFAULT_DATABASE_URL
     database = describeDatabase(databaseUrl)
-    const { client, db } = await openDatabase(
-      databaseUrl,
-      config.databaseAuthToken,
-      undefined,
-      config.databaseTimeoutMs,
-      config.fileDriver,
-    )
+    const { client, db } = await openDatabase(databaseUrl, {
+      authToken: config.databaseAuthToken,
+      timeoutMs: config.databaseTimeoutMs,
+      fileDriver: config.fileDriver,
+      backgroundCheckpoints: true,
+    })
     try {
       await applyMigrations(db)
     } catch (error) {

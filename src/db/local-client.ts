@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
 import type { Client, InArgs, InStatement, InValue, ResultSet, Row, TransactionMode } from '@libsql/client'
 import { LibsqlBatchError, LibsqlError } from '@libsql/client'
 import Database from 'libsql'
+
+const require = createRequire(import.meta.url)
 
 /**
  * The client of an embedded database file: the part of `@libsql/client`'s `Client` that Drizzle and
@@ -179,6 +183,20 @@ function normalize(statement: InStatement | [string, InArgs?]): { sql: string; a
   return statement
 }
 
+/** WAL pages (4 KiB) after which the main connection checkpoints itself: the worker's backstop. */
+const BACKSTOP_CHECKPOINT_PAGES = 20_000
+
+/** The checkpoint worker: its own connection, a PASSIVE checkpoint every `intervalMs`. */
+const CHECKPOINTER = `
+const { workerData } = require('node:worker_threads')
+const Database = require(workerData.engine)
+const db = new Database(workerData.path)
+db.exec('PRAGMA busy_timeout = 1000')
+setInterval(() => {
+  try { db.exec('PRAGMA wal_checkpoint(PASSIVE)') } catch {}
+}, workerData.intervalMs)
+`
+
 const READ_ONLY = /^\s*(SELECT|WITH|EXPLAIN|VALUES)\b/i
 const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i
 
@@ -187,8 +205,9 @@ export class LocalClient {
   closed = false
   private readonly db: InstanceType<typeof Database>
   private readonly statements = new Map<string, CachedStatement>()
+  private checkpointer: Worker | undefined
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     try {
       this.db = new Database(path)
     } catch (error) {
@@ -322,9 +341,32 @@ export class LocalClient {
 
   reconnect(): void {}
 
+  /**
+   * WAL checkpoints on a worker thread with its own connection, off the event loop. A checkpoint
+   * copies the WAL back into the database file and fsyncs it: run by the connection that commits, it
+   * stalls every request in flight for milliseconds (tens on a slow disk) every few hundred commits.
+   * PASSIVE checkpoints never block readers or writers. The main connection still checkpoints by
+   * itself if the WAL grows past a much larger size, should the worker stop.
+   */
+  checkpointInBackground(intervalMs = 100): void {
+    if (this.checkpointer || this.path === ':memory:' || this.path === '') return
+    this.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`)
+    this.checkpointer = new Worker(CHECKPOINTER, {
+      eval: true,
+      workerData: { engine: require.resolve('libsql'), path: this.path, intervalMs },
+    })
+    this.checkpointer.unref()
+    // A failed worker only means the backstop checkpoints inline again: the data is safe either way.
+    this.checkpointer.on('error', () => {
+      this.checkpointer = undefined
+      this.run('PRAGMA wal_autocheckpoint = 1000')
+    })
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true
+    void this.checkpointer?.terminate()
     this.statements.clear()
     this.db.close()
   }

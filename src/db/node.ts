@@ -17,6 +17,20 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.m
  */
 export type FileDriver = 'local' | 'libsql-client'
 
+export interface OpenOptions {
+  authToken?: string
+  /** Wraps the client (the benchmark and tests count or record round trips). */
+  wrap?: (client: Client) => Client
+  /** How long a request to a libSQL server may take. */
+  timeoutMs?: number
+  fileDriver?: FileDriver
+  /**
+   * Embedded file, local client: WAL checkpoints on a worker thread, off the event loop
+   * (docs/design.md#local-client). The servers turn it on; short-lived tools need not.
+   */
+  backgroundCheckpoints?: boolean
+}
+
 /**
  * Opens the database of the Node and Deno entries: an embedded file (`file:`), or a libSQL server
  * (`libsql://`, `http(s)://`, `ws(s)://`). A local file gets WAL with synchronous=NORMAL: durable
@@ -24,30 +38,32 @@ export type FileDriver = 'local' | 'libsql-client'
  */
 export async function openDatabase(
   url: string,
-  authToken?: string,
-  wrap: (client: Client) => Client = (client) => client,
-  timeoutMs = 10_000,
-  fileDriver: FileDriver = 'local',
+  options: OpenOptions = {},
 ): Promise<{ client: Client; db: Database }> {
+  const { authToken, wrap = (client) => client, timeoutMs = 10_000, fileDriver = 'local' } = options
   if (url.startsWith('file:')) {
     const path = url.slice('file:'.length).split('?')[0]
     if (path && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   }
   // One connection for a local file: batches run synchronously, so more connections add nothing
   // but lock hand-offs and page-cache invalidation between them (and each would need the pragmas).
-  const client =
+  const local =
     url.startsWith('file:') && fileDriver === 'local'
-      ? new LocalClient(url.slice('file:'.length).split('?')[0]).asClient()
-      : createClient({
-          url,
-          authToken,
-          ...(url.startsWith('file:') ? { concurrency: 1 } : { fetch: fetchWithTimeout(timeoutMs) }),
-        })
+      ? new LocalClient(url.slice('file:'.length).split('?')[0])
+      : undefined
+  const client =
+    local?.asClient() ??
+    createClient({
+      url,
+      authToken,
+      ...(url.startsWith('file:') ? { concurrency: 1 } : { fetch: fetchWithTimeout(timeoutMs) }),
+    })
   if (url.startsWith('file:')) {
     // The timeout first: another process (a migration, a benchmark) may hold the file for a moment.
     await client.execute('PRAGMA busy_timeout = 5000')
     await client.execute('PRAGMA journal_mode = WAL')
     await client.execute('PRAGMA synchronous = NORMAL')
+    if (options.backgroundCheckpoints) local?.checkpointInBackground()
   }
   const wrapped = wrap(client)
   return { client: wrapped, db: drizzle(wrapped, { schema }) }

@@ -19,17 +19,14 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
   // The local client by default; the node-libsql-client project runs the same tests on
   // @libsql/client's (vitest.config.ts).
   const driver = process.env.TEST_FILE_DRIVER === 'libsql-client' ? 'libsql-client' : 'local'
-  const { client, db } = await openDatabase(
-    url,
-    undefined,
-    (raw) => {
+  const { client, db } = await openDatabase(url, {
+    fileDriver: driver,
+    wrap: (raw) => {
       const wrapped = countingClient(raw)
       counter = wrapped.state
       return wrapped.client
     },
-    undefined,
-    driver,
-  )
+  })
   await applyMigrations(db)
   const apps = appsOver(db, () => drizzle(client, { schema }), config)
   const counts = counter as NonNullable<typeof counter>
@@ -49,7 +46,7 @@ export async function createHarness(config: Partial<AppConfig> = {}) {
      * the libsql driver leaves an EXPLAIN statement holding its connection's read lock.
      */
     async explain(query: { sql: string; params: unknown[] }): Promise<string> {
-      const { client: own } = await openDatabase(url, undefined, undefined, undefined, driver)
+      const { client: own } = await openDatabase(url, { fileDriver: driver })
       try {
         const plan = await own.execute({
           sql: `EXPLAIN QUERY PLAN ${query.sql}`,

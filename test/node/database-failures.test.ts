@@ -61,7 +61,7 @@ describe('a database that does not answer in time', () => {
     const silent = createHttpServer(() => {})
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     const { port } = silent.address() as AddressInfo
-    const { client, db } = await openDatabase(`http://127.0.0.1:${port}`, undefined, undefined, 300)
+    const { client, db } = await openDatabase(`http://127.0.0.1:${port}`, { timeoutMs: 300 })
     const logged: string[] = []
     vi.spyOn(console, 'error').mockImplementation((line: string) => logged.push(line))
     const api = apiClient(createApp({ database: () => ({ db }), config: TEST_CONFIG }).fetch)

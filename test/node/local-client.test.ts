@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createClient } from '@libsql/client'
@@ -82,12 +82,60 @@ describe('LocalClient and @libsql/client', () => {
     official.close()
   })
 
+  it('build rows alike: names, indexes, length, duplicate and awkward column names', async () => {
+    const local = new LocalClient(join(folder, 'rows.db'))
+    const official = createClient({ url: `file:${join(folder, 'rows-official.db')}` })
+    const shape = (row: Record<string, unknown> & ArrayLike<unknown>) => ({
+      length: row.length,
+      byIndex: Array.prototype.slice.call(row),
+      keys: Object.keys(row),
+      spread: { ...row },
+      json: JSON.stringify(row),
+    })
+    for (const sql of [
+      'SELECT 1 AS a, 2 AS a, 3 AS b',
+      "SELECT 'x' AS id, NULL AS n, 2.5 AS r",
+      'SELECT 1 AS "0", 2 AS length, 3 AS toString',
+    ]) {
+      const mine = (await local.execute(sql)).rows.map((row) => shape(row as never))
+      const theirs = (await official.execute(sql)).rows.map((row) => shape(row as never))
+      expect(mine, sql).toEqual(theirs)
+    }
+    local.close()
+    official.close()
+  })
+
+  it('checkpoints the WAL on a worker thread when asked (the servers ask)', async () => {
+    const fileSize = (name: string) => statSync(join(folder, name)).size
+    const write = async (name: string, background: boolean) => {
+      const { client } = await openDatabase(`file:${join(folder, name)}`, {
+        backgroundCheckpoints: background,
+      })
+      await client.execute('CREATE TABLE big (v TEXT)')
+      // 2 MiB: under the inline auto-checkpoint (1,000 pages, 4 MiB), so only the worker copies it.
+      for (let i = 0; i < 64; i++) {
+        await client.batch(
+          Array.from({ length: 32 }, () => ({ sql: 'INSERT INTO big VALUES (?)', args: ['x'.repeat(1000)] })),
+        )
+      }
+      const deadline = Date.now() + 5000
+      while (background && fileSize(name) < 2_000_000 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      const size = fileSize(name)
+      client.close()
+      return size
+    }
+    expect(await write('inline.db', false)).toBeLessThan(100_000)
+    expect(await write('background.db', true)).toBeGreaterThan(2_000_000)
+  })
+
   it('is what the Node entry opens a file with, unless told to use @libsql/client', async () => {
     const url = `file:${join(folder, 'entry.db')}`
     const local = await openDatabase(url)
     expect(local.client).toBeInstanceOf(LocalClient)
     local.client.close()
-    const official = await openDatabase(url, undefined, undefined, undefined, 'libsql-client')
+    const official = await openDatabase(url, { fileDriver: 'libsql-client' })
     expect(official.client).not.toBeInstanceOf(LocalClient)
     official.client.close()
   })
