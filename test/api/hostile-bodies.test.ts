@@ -60,6 +60,12 @@ describe('event bodies', () => {
       start('{"service_type":1,"contact_key":"ok","Feedback":{"notes":"\\udc00x"}}'),
       'invalid_json',
     )
+    // In a key, in upper case, nested in an array: found wherever it is.
+    await refusedUnchanged(start('{"service_type":1,"contact_key":"ok","\\uD800x":1}'), 'invalid_json')
+    await refusedUnchanged(
+      start('{"service_type":1,"contact_key":"ok","Feedback":{"notes":[["\\uDBFF"]]}}'),
+      'invalid_json',
+    )
     await refusedUnchanged(start('{"service_type":1,"contact_key":"a\\u0000b"}'), 'validation_failed')
     await refusedUnchanged(start('{"service_type":1,"contact_key":"ANI\\u001b[31m"}'), 'validation_failed')
     await refusedUnchanged(
