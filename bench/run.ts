@@ -8,24 +8,28 @@
  * The load generator (autocannon, in this process) shares the machine's cores with the server
  * (another process); its own CPU use is reported beside each workload.
  */
-import { type ChildProcess, execFile } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs, promisify } from 'node:util'
-import { gzipSync } from 'node:zlib'
+import { parseArgs } from 'node:util'
 import type { Client, InStatement } from '@libsql/client'
 import autocannon from 'autocannon'
+import Database from 'libsql'
 import { startServerProcess, stopServerProcess } from '../scripts/lib/server-process'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
+import { LocalClient } from '../src/db/local-client'
 import { applyMigrations, openDatabase } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
 import { topFunctions } from './profile'
 import { countRoundTrips } from './round-trips'
 import { seedServices, TENANT } from './seed'
+import { bundleSizes, reportWorker, workerBench } from './worker'
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, worker: { type: 'boolean', default: false } },
+})
 const QUICK = args.quick
 const DURATION = QUICK ? 3 : 10
 const SOAK_SECONDS = QUICK ? 10 : 60
@@ -101,7 +105,8 @@ async function load(
   const row: Row = {
     workload: name,
     connections,
-    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    // autocannon's own duration is in whole seconds: a short run's rate needs the real wall time.
+    requestsPerSecond: Math.round(result.requests.total / (wallMicros / 1e6)),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
@@ -165,10 +170,10 @@ function startRequest(prefix: string, tracked: Tracked<string>) {
 }
 
 /**
- * The database ceiling: the write batch the API runs for a warm Complete Service, recorded once
- * through the app and replayed with other service ids straight on @libsql/client, no HTTP.
+ * The write batch the API runs for a warm request (`path`, `body`), recorded once through the app on
+ * the local client, to be replayed on the engine alone (the database ceiling).
  */
-async function recordCompleteBatch(templateId: number, warmId: number): Promise<InStatement[]> {
+async function recordBatch(path: string, warmPath: string, body: string): Promise<InStatement[]> {
   const recorded: InStatement[][] = []
   const recording = (client: Client) =>
     new Proxy(client, {
@@ -185,13 +190,13 @@ async function recordCompleteBatch(templateId: number, warmId: number): Promise<
       },
     })
   const { client, db } = await openDatabase(databaseUrl, { wrap: recording })
-  const app = createApp({ database: () => ({ db }), config: DEFAULT_CONFIG })
-  await app.request(`/services/${warmId}/end`, { method: 'POST', body: SEED_END_BODY })
+  const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, accessLog: false } })
+  await app.request(warmPath, { method: 'POST', body })
   recorded.length = 0
-  const response = await app.request(`/services/${templateId}/end`, { method: 'POST', body: SEED_END_BODY })
-  if (response.status !== 204 || recorded.length !== 1) {
+  const response = await app.request(path, { method: 'POST', body })
+  if (response.status >= 300 || recorded.length !== 1) {
     throw new Error(
-      `expected one batch for a warm complete, got ${recorded.length} (status ${response.status})`,
+      `expected one batch for a warm ${path}, got ${recorded.length} (status ${response.status})`,
     )
   }
   client.close()
@@ -209,35 +214,57 @@ function withServiceId(template: InStatement[], templateId: number, id: number):
   })
 }
 
-async function ceiling(
-  template: InStatement[],
-  templateId: number,
-  ids: number[],
-  connections: number,
-): Promise<Row> {
-  const { client } = await openDatabase(databaseUrl)
+/**
+ * The database ceiling of a write: its recorded batch replayed straight on the `libsql` engine, as
+ * fast as SQLite goes from JavaScript: each statement prepared once, `BEGIN IMMEDIATE` … `COMMIT`,
+ * WAL, synchronous=NORMAL, checkpoints on a worker thread as the server has them. No HTTP, no
+ * Drizzle, no client. One caller: the engine is synchronous, more callers only queue.
+ */
+function nativeCeiling(name: string, batches: InStatement[][]): Row {
+  const path = databaseUrl.slice('file:'.length)
+  const engine = new Database(path)
+  engine.exec('PRAGMA busy_timeout = 5000')
+  engine.exec('PRAGMA journal_mode = WAL')
+  engine.exec('PRAGMA synchronous = NORMAL')
+  const checkpoints = new LocalClient(path)
+  checkpoints.checkpointInBackground()
+  const prepared = new Map<string, ReturnType<typeof engine.prepare>>()
+  const statement = (sql: string) => {
+    let found = prepared.get(sql)
+    if (!found) {
+      found = engine.prepare(sql)
+      found.safeIntegers(true)
+      prepared.set(sql, found)
+    }
+    return found
+  }
+  const begin = statement('BEGIN IMMEDIATE')
+  const commit = statement('COMMIT')
   const latencies: number[] = []
-  let next = 0
   const deadline = Date.now() + DURATION * 1000
   const started = process.hrtime.bigint()
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (Date.now() < deadline && next < ids.length) {
-        const id = ids[next++]
-        const t0 = process.hrtime.bigint()
-        await client.batch(withServiceId(template, templateId, id), 'deferred')
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
-      }
-    }),
-  )
+  for (const batch of batches) {
+    if (Date.now() > deadline) break
+    const t0 = process.hrtime.bigint()
+    begin.run([])
+    for (const item of batch) {
+      const { sql, args } = typeof item === 'string' ? { sql: item, args: [] } : item
+      const prepared = statement(sql)
+      if (prepared.reader) prepared.all(args as unknown[])
+      else prepared.run(args as unknown[])
+    }
+    commit.run([])
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
-  client.close()
+  engine.close()
+  checkpoints.close()
   latencies.sort((a, b) => a - b)
   const at = (q: number) =>
     Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100
   const row: Row = {
-    workload: 'ceiling: database (complete batch, no HTTP)',
-    connections,
+    workload: `ceiling: database, ${name} batch on the engine (no HTTP)`,
+    connections: 1,
     requestsPerSecond: Math.round(latencies.length / seconds),
     p50Ms: at(0.5),
     p99Ms: at(0.99),
@@ -245,9 +272,7 @@ async function ceiling(
     ok: latencies.length,
   }
   rows.push(row)
-  log(
-    `  database ceiling ×${connections}: ${row.requestsPerSecond} batches/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`,
-  )
+  log(`  ${row.workload}: ${row.requestsPerSecond} batches/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`)
   return row
 }
 
@@ -261,6 +286,9 @@ function readRequest(readIds: number[]) {
     }),
   }
 }
+
+/** Workloads of the server on @libsql/client's file driver are named with this prefix. */
+const VIA_CLIENT = '@libsql/client: '
 
 const NOISY_TENANT = 'bench-noisy'
 const NOISY_WRITERS = 8
@@ -332,19 +360,6 @@ async function noisyNeighbour(url: string, server: ChildProcess, readIds: number
   )
 }
 
-async function bundleGzipKiB(): Promise<number> {
-  const outdir = join(folder, 'bundle')
-  await promisify(execFile)(
-    'node_modules/.bin/wrangler',
-    ['deploy', '--dry-run', '--outdir', outdir, '--minify'],
-    {
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
-    },
-  )
-  const file = readdirSync(outdir).find((name) => name.endsWith('.js')) as string
-  return Math.round((gzipSync(readFileSync(join(outdir, file))).length / 1024) * 10) / 10
-}
-
 async function main() {
   log(
     `context-edge benchmark${QUICK ? ' (quick)' : ''} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
@@ -368,8 +383,11 @@ async function main() {
   const complete16 = await seedServices(setup.db, CAP, { contactKey: 'c16', withDetails: false })
   const profiled = await seedServices(setup.db, CAP, { contactKey: 'prof', withDetails: false })
   const ceilingIds = await seedServices(setup.db, CAP * 2 + 2, { contactKey: 'ceil', withDetails: false })
+  // For the same API on @libsql/client's file driver (FILE_DRIVER=libsql-client), in the same run.
+  const viaClient1 = await seedServices(setup.db, WRITES[1], { contactKey: 'lc1', withDetails: false })
+  const viaClient16 = await seedServices(setup.db, WRITES[16], { contactKey: 'lc16', withDetails: false })
   setup.client.close()
-  const totalServices = READ_SERVICES + CAP * 5 + 2
+  const totalServices = READ_SERVICES + CAP * 5 + 2 + WRITES[1] + WRITES[16]
   log(`seeded ${totalServices} services in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`)
 
   // 2. The API server, in its own process, exactly as `npm start` runs it.
@@ -419,12 +437,45 @@ async function main() {
   log(`  RSS during soak (MiB, every 5 s): ${samples.join(', ')}`)
   await stopProcess(api.child)
 
+  // The same server on @libsql/client's file driver: what the local client is measured against.
+  const viaClient = await startProcess(['--import', 'tsx', 'src/node.ts'], {
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    FILE_DRIVER: 'libsql-client',
+  })
+  log(`API server on @libsql/client, pid ${viaClient.child.pid}`)
+  for (const [connections, ids] of [
+    [1, viaClient1],
+    [16, viaClient16],
+  ] as const) {
+    await load(
+      `${VIA_CLIENT}complete service`,
+      viaClient.url,
+      connections,
+      completeRequest(ids, completed),
+      viaClient.child,
+      { amount: WRITES[connections] },
+    )
+  }
+  await load(
+    `${VIA_CLIENT}start service`,
+    viaClient.url,
+    16,
+    startRequest('bench-start-lc', started),
+    viaClient.child,
+    { amount: WRITES[16] },
+  )
+  for (const connections of [1, 16]) {
+    await load(`${VIA_CLIENT}read service`, viaClient.url, connections, readRequest(readIds), viaClient.child)
+  }
+  await stopProcess(viaClient.child)
+
   // 4. Lost writes: every 2xx is in the database exactly once with its extension records; nothing
   // is there that was not sent. (A request still in flight when a time-bounded run stopped may or
   // may not have been applied: it was sent, but its answer was never seen.)
   const check = await openDatabase(databaseUrl)
   const completedRows: { id: number; records: number }[] = []
-  const preStarted = [...complete1, ...complete16]
+  const preStarted = [...complete1, ...complete16, ...viaClient1, ...viaClient16]
   for (let i = 0; i < preStarted.length; i += 500) {
     const found = await check.client.execute({
       sql: `SELECT s.id AS id, (SELECT count(*) FROM extension_records r WHERE r.tenant = s.tenant AND r.owner_kind = 'service' AND r.owner_id = s.id) AS records
@@ -451,6 +502,7 @@ async function main() {
       found.every((row) => sent.has(row.key) && row.records === 1)
     )
   }
+  // `bench-start-%` also finds the keys of the @libsql/client run (`bench-start-lc-<n>`): both tracked in `started`.
   const startFound = await startedRows('bench-start')
   const soakFound = await startedRows('bench-soak')
   check.client.close()
@@ -482,10 +534,20 @@ async function main() {
   }
   await stopProcess(hello.child)
   const [templateId, warmId, ...replayIds] = ceilingIds
-  const template = await recordCompleteBatch(templateId, warmId)
-  const ceilingRows: Row[] = []
-  ceilingRows.push(await ceiling(template, templateId, replayIds.slice(0, CAP), 1))
-  ceilingRows.push(await ceiling(template, templateId, replayIds.slice(CAP), 16))
+  const completeBatch = await recordBatch(
+    `/services/${templateId}/end`,
+    `/services/${warmId}/end`,
+    SEED_END_BODY,
+  )
+  nativeCeiling(
+    'complete service',
+    replayIds.map((id) => withServiceId(completeBatch, templateId, id)),
+  )
+  const startBatch = await recordBatch('/services/start', '/services/start', startBody('bench-ceiling'))
+  nativeCeiling(
+    'start service',
+    Array.from({ length: CAP * 2 }, () => startBatch),
+  )
 
   // 6. Where the CPU goes: the server profiled under Complete Service at 16 connections.
   const profileDir = join(folder, 'profile')
@@ -508,22 +570,78 @@ async function main() {
   const hot = profileFile ? topFunctions(join(profileDir, profileFile)) : []
 
   const roundTrips = await countRoundTrips(`file:${join(folder, 'round-trips.db')}`)
-  const bundle = await bundleGzipKiB()
+  const bundle = await bundleSizes(folder)
 
   // 7. Report.
   const byName = (workload: string, connections: number) =>
     rows.find((row) => row.workload.startsWith(workload) && row.connections === connections) as Row
   const ratio = (a: Row, b: Row) => Math.round((a.requestsPerSecond / b.requestsPerSecond) * 100) / 100
+  const versusClient = (name: string, connections: number) =>
+    ratio(byName(name, connections), byName(`${VIA_CLIENT}${name}`, connections))
   const ratios = {
     completeVsDatabaseCeiling: {
-      c1: ratio(byName('complete service', 1), byName('ceiling: database', 1)),
-      c16: ratio(byName('complete service', 16), byName('ceiling: database', 16)),
+      c1: ratio(byName('complete service', 1), byName('ceiling: database, complete', 1)),
+      c16: ratio(byName('complete service', 16), byName('ceiling: database, complete', 1)),
+    },
+    startVsDatabaseCeiling: {
+      c1: ratio(byName('start service', 1), byName('ceiling: database, start', 1)),
+      c16: ratio(byName('start service', 16), byName('ceiling: database, start', 1)),
+    },
+    localVsLibsqlClient: {
+      complete: { c1: versusClient('complete service', 1), c16: versusClient('complete service', 16) },
+      start: { c16: versusClient('start service', 16) },
+      read: { c1: versusClient('read service', 1), c16: versusClient('read service', 16) },
     },
     readVsHelloWorld: {
       c1: ratio(byName('read service', 1), byName('ceiling: hello', 1)),
       c16: ratio(byName('read service', 16), byName('ceiling: hello', 16)),
     },
   }
+  const apiRows16 = rows.filter(
+    (row) =>
+      row.connections === 16 &&
+      !row.workload.startsWith('ceiling') &&
+      !row.workload.startsWith(VIA_CLIENT) &&
+      !row.workload.startsWith('noisy'),
+  )
+  // The goals of issue 17 (BENCHMARKS.md#goals), reported, not enforced: timings move with the machine.
+  const goals = [
+    {
+      goal: 'complete ×16 ≥ 0.5 of its database ceiling',
+      value: ratios.completeVsDatabaseCeiling.c16,
+      met: ratios.completeVsDatabaseCeiling.c16 >= 0.5,
+    },
+    {
+      goal: 'start ×16 ≥ 0.5 of its database ceiling',
+      value: ratios.startVsDatabaseCeiling.c16,
+      met: ratios.startVsDatabaseCeiling.c16 >= 0.5,
+    },
+    {
+      goal: 'complete ×16 ≥ 3× the @libsql/client path',
+      value: ratios.localVsLibsqlClient.complete.c16,
+      met: ratios.localVsLibsqlClient.complete.c16 >= 3,
+    },
+    {
+      goal: 'start ×16 ≥ 3× the @libsql/client path',
+      value: ratios.localVsLibsqlClient.start.c16,
+      met: ratios.localVsLibsqlClient.start.c16 >= 3,
+    },
+    {
+      goal: 'read ×1 ≥ 0.25 of hello world ×1',
+      value: ratios.readVsHelloWorld.c1,
+      met: ratios.readVsHelloWorld.c1 >= 0.25,
+    },
+    {
+      goal: 'read ×16 ≥ 0.25 of hello world ×16',
+      value: ratios.readVsHelloWorld.c16,
+      met: ratios.readVsHelloWorld.c16 >= 0.25,
+    },
+    ...apiRows16.map((row) => ({
+      goal: `p99 ≤ 20 ms: ${row.workload} ×16`,
+      value: row.p99Ms,
+      met: row.p99Ms <= 20,
+    })),
+  ]
   console.log(
     '\n| workload | conns | req/s | p50 ms | p99 ms | errors | server peak RSS MiB | server CPU % | load gen CPU % |',
   )
@@ -534,10 +652,13 @@ async function main() {
     )
   }
   console.log(`\nratios: ${JSON.stringify(ratios)}`)
+  console.log('\n| goal | value | met? |\n|---|---|---|')
+  for (const entry of goals)
+    console.log(`| ${entry.goal} | ${entry.value} | ${entry.met ? 'yes' : '**no**'} |`)
   console.log(`soak RSS samples (MiB): ${samples.join(', ')}`)
   console.log('\n| operation | kind | round trips |\n|---|---|---|')
   for (const entry of roundTrips) console.log(`| ${entry.operation} | ${entry.kind} | ${entry.roundTrips} |`)
-  console.log(`\nworker bundle: ${bundle} KiB gzip`)
+  console.log(`\nworker bundle as deployed: ${bundle.deployedKiB} KiB, ${bundle.deployedGzipKiB} KiB gzip`)
   console.log('\ntop 10 functions by self time (server, complete service ×16):')
   for (const entry of hot) console.log(`  ${entry.selfPercent}%  ${entry.function}  ${entry.location}`)
 
@@ -558,10 +679,11 @@ async function main() {
     },
     rows,
     ratios,
+    goals,
     soakRssMiB: samples,
     verification,
     roundTrips,
-    bundleGzipKiB: bundle,
+    bundle,
     hotFunctions: hot,
   }
   mkdirSync('bench/results', { recursive: true })
@@ -578,7 +700,13 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+async function worker() {
+  log(`context-edge worker benchmark${QUICK ? ' (quick)' : ''}`)
+  reportWorker(await workerBench(QUICK))
+  console.log('\nwritten: bench/results/worker.json')
+}
+
+;(args.worker ? worker() : main()).catch((error) => {
   console.error(error)
   rmSync(folder, { recursive: true, force: true })
   process.exit(1)

@@ -17,7 +17,9 @@ export async function startServerProcess(
     const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), timeoutMs)
     const read = (chunk: Buffer) => {
       output += chunk.toString()
-      const address = /listening on http:\/\/(localhost|[\d.]+|\[[\da-f:]+\]):(\d+)/.exec(output)
+      const address = /(?:listening|dev server) on http:\/\/(localhost|[\d.]+|\[[\da-f:]+\]):(\d+)/.exec(
+        output,
+      )
       if (address) {
         clearTimeout(timer)
         // Started: stop keeping its output (a long benchmark would hold every access-log line) but
