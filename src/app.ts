@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
@@ -18,6 +17,7 @@ import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats, MemoryFigures } from './env'
 import { AttributeCipher } from './extension-schemas/encryption'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
+import { bodyLimit } from './http/body-limit'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
 import { idempotency, ReplayedAnswer, replayResponse } from './http/idempotency'
@@ -179,17 +179,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   // Root tokens and tenant-bound API keys: sets the tenant and the caller (docs/behaviour.md#api-keys).
   app.use(authentication(config, keyCache))
 
-  app.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiError(
-          'payload_too_large',
-          `the request body is larger than ${config.bodyLimitBytes} bytes`,
-        )
-      },
-    }),
-  )
+  app.use(bodyLimit(config.bodyLimitBytes))
 
   // Idempotency-Key on POSTs: read after the body limit, so its fingerprint reads a bounded body.
   app.use(idempotency())

@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { services } from '../../src/db/tables'
 import { createHarness, type Harness } from '../helpers/harness'
 
 /**
@@ -26,9 +27,10 @@ afterAll(() => {
   h.close()
 })
 
-function post(agent: Agent, body: string) {
+function post(agent: Agent, body: string, options: { chunked?: boolean } = {}) {
   return new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
-    const sent = request(`${url}/services/start`, { method: 'POST', agent }, (response) => {
+    const headers = options.chunked ? { 'transfer-encoding': 'chunked' } : {}
+    const sent = request(`${url}/services/start`, { method: 'POST', agent, headers }, (response) => {
       let text = ''
       response.on('data', (chunk) => {
         text += chunk
@@ -38,7 +40,11 @@ function post(agent: Agent, body: string) {
       )
     })
     sent.on('error', reject)
-    sent.end(body)
+    if (options.chunked) {
+      // No Content-Length: the limit is counted as the body streams in.
+      for (let i = 0; i < body.length; i += 100) sent.write(body.slice(i, i + 100))
+      sent.end()
+    } else sent.end(body)
   })
 }
 
@@ -52,6 +58,26 @@ describe('a body over the limit on a keep-alive connection', () => {
       expect(JSON.parse(tooLarge.text).code).toBe('payload_too_large')
       const next = await post(agent, JSON.stringify({ service_type: 1, contact_key: 'K' }))
       expect(next.status).toBe(200)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('counts a chunked body (no Content-Length) as it streams: over the limit 413 and nothing written, under it applied', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const before = await h.db.$count(services)
+      const tooLarge = await post(agent, JSON.stringify({ service_type: 1, contact_key: 'x'.repeat(4000) }), {
+        chunked: true,
+      })
+      expect(tooLarge.status).toBe(413)
+      expect(JSON.parse(tooLarge.text).code).toBe('payload_too_large')
+      expect(await h.db.$count(services)).toBe(before)
+      const small = await post(agent, JSON.stringify({ service_type: 1, contact_key: 'chunked' }), {
+        chunked: true,
+      })
+      expect(small.status).toBe(200)
+      expect(await h.db.$count(services)).toBe(before + 1)
     } finally {
       agent.destroy()
     }
