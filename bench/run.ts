@@ -76,8 +76,12 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
   return { rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, peakMiB: Math.round(kb('VmHWM') / 102.4) / 10 }
 }
 
+/** Servers log to a file in the bench's folder: a pipe the load generator drains late would block them. */
+let servers = 0
 const startProcess = (argv: string[], env: Record<string, string>) =>
-  startServerProcess(process.execPath, argv, env)
+  startServerProcess(process.execPath, argv, env, 30_000, {
+    logFile: join(folder, `server-${++servers}.log`),
+  })
 const stopProcess = stopServerProcess
 
 async function load(

@@ -94,34 +94,38 @@ export async function readServices(
   limit: number,
 ): Promise<{ items: Json[]; truncated: boolean }> {
   const { db, tenant } = scope
-  const where = selectionWhere(tenant, selection)
-  const ids = db
-    .select({ id: services.id })
-    .from(services)
-    .where(where)
-    .orderBy(desc(services.id))
-    .limit(limit + 1)
-  // A single service needs no subquery to find its children.
-  const owners = selection.by === 'id' ? [selection.id] : ids
+  // A single service is read with prepared statements and needs no subquery to find its children:
+  // nothing else is built (building a Drizzle query costs CPU).
+  const id = selection.by === 'id' ? selection.id : undefined
+  const where = id === undefined ? selectionWhere(tenant, selection) : undefined
+  const owners =
+    id !== undefined
+      ? [id]
+      : db
+          .select({ id: services.id })
+          .from(services)
+          .where(where)
+          .orderBy(desc(services.id))
+          .limit(limit + 1)
   const wantStates = options.active_states || options.completed_states
   const wantTasks = options.active_tasks || options.completed_tasks
   const extensionKeys = options.extensions.map((name) => name.toLowerCase())
 
-  const byId = selection.by === 'id'
   const { metadata, rows: read } = await readWithMetadata(db, tenant, {
     // One service by id, its states: the statements of every call step, prepared once.
-    services: byId
-      ? serviceById({ tenant, id: selection.id })
-      : db
-          .select()
-          .from(services)
-          .where(where)
-          .orderBy(desc(services.id))
-          .limit(limit + 1),
+    services:
+      id !== undefined
+        ? serviceById({ tenant, id })
+        : db
+            .select()
+            .from(services)
+            .where(where)
+            .orderBy(desc(services.id))
+            .limit(limit + 1),
     states: !wantStates
       ? undefined
-      : byId
-        ? statesOfService({ tenant, serviceId: selection.id, limit })
+      : id !== undefined
+        ? statesOfService({ tenant, serviceId: id, limit })
         : db
             .select()
             .from(states)
