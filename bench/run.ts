@@ -23,6 +23,7 @@ import { LocalClient } from '../src/db/local-client'
 import { applyMigrations, openDatabase } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
 import { topFunctions } from './profile'
+import { explainHotStatements } from './query-plans'
 import { countRoundTrips } from './round-trips'
 import { seedServices, TENANT } from './seed'
 import { bundleSizes, reportWorker, workerBench } from './worker'
@@ -574,6 +575,7 @@ async function main() {
   const hot = profileFile ? topFunctions(join(profileDir, profileFile)) : []
 
   const roundTrips = await countRoundTrips(`file:${join(folder, 'round-trips.db')}`)
+  const plans = await explainHotStatements(`file:${join(folder, 'plans.db')}`)
   const bundle = await bundleSizes(folder)
 
   // 7. Report.
@@ -660,6 +662,10 @@ async function main() {
   for (const entry of goals)
     console.log(`| ${entry.goal} | ${entry.value} | ${entry.met ? 'yes' : '**no**'} |`)
   console.log(`soak RSS samples (MiB): ${samples.join(', ')}`)
+  console.log('\nquery plans of the hot statements (EXPLAIN QUERY PLAN):')
+  for (const entry of plans) {
+    console.log(`  ${entry.operation}: ${entry.sql.slice(0, 90)}…\n      ${entry.plan.join('; ')}`)
+  }
   console.log('\n| operation | kind | round trips |\n|---|---|---|')
   for (const entry of roundTrips) console.log(`| ${entry.operation} | ${entry.kind} | ${entry.roundTrips} |`)
   console.log(`\nworker bundle as deployed: ${bundle.deployedKiB} KiB, ${bundle.deployedGzipKiB} KiB gzip`)
@@ -687,6 +693,7 @@ async function main() {
     soakRssMiB: samples,
     verification,
     roundTrips,
+    queryPlans: plans,
     bundle,
     hotFunctions: hot,
   }
@@ -697,9 +704,10 @@ async function main() {
   const failed =
     !verification.noLostWrites ||
     rows.some((row) => row.errors > 0) ||
-    roundTrips.some((r) => r.roundTrips > (r.kind === 'read' ? 2 : 2))
+    roundTrips.some((r) => r.roundTrips > (r.kind === 'read' ? 2 : 2)) ||
+    plans.some((plan) => plan.fullScans.length > 0)
   if (failed) {
-    console.error('benchmark found errors, lost writes or round trips over budget')
+    console.error('benchmark found errors, lost writes, round trips over budget or a full scan')
     process.exitCode = 1
   }
 }

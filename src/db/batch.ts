@@ -55,7 +55,9 @@ function isGuard(item: Statement): item is GuardCheck {
 }
 
 function guardSql(cases: SQL[]): SQL {
-  return sql`INSERT INTO guard (code) SELECT code FROM (SELECT CASE ${sql.join(cases, sql` `)} END AS code) WHERE code IS NOT NULL`
+  // LIMIT 1 keeps SQLite from pushing `code IS NOT NULL` down into the subquery, which evaluated
+  // every check twice (EXPLAIN QUERY PLAN listed each subquery twice).
+  return sql`INSERT INTO guard (code) SELECT code FROM (SELECT CASE ${sql.join(cases, sql` `)} END AS code LIMIT 1) WHERE code IS NOT NULL`
 }
 
 /** Guard statements prepared per combination of prepared guards (a few per operation). */
