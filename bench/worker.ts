@@ -29,6 +29,8 @@ import { FEEDBACK, SATISFACTION, SEED_END_BODY } from '../test/helpers/fixtures'
 import { seedServices } from './seed'
 
 export interface WorkerRow {
+  /** `wrangler dev`, or the deployed bundle on `workerd` alone. */
+  runtime: string
   workload: string
   delayMs: number
   connections: number
@@ -39,6 +41,8 @@ export interface WorkerRow {
   errors: number
   roundTripsPerRequest: number
   cpuMsPerRequest: number
+  /** Answers other than 2xx, by status and error code. */
+  failures?: Record<string, number>
   /** CPU ms beyond what `GET /health` costs workerd under wrangler dev at the same connections. */
   overHealthCpuMs?: number
 }
@@ -136,6 +140,44 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`wrangler dev did not answer:\n${output()}`)
 }
 
+/**
+ * The deployed bundle on workerd alone, with no wrangler around it: `wrangler dev` adds its own
+ * workers (a proxy, the assets router) and an inspector session to every request, which cost more
+ * CPU than the API itself (see BENCHMARKS.md#worker). The config is what Cloudflare runs: the module,
+ * its compatibility date, its vars, and outbound network for the database.
+ */
+async function startBareWorkerd(folder: string, databaseUrl: string, port: number) {
+  const bundle = join(folder, 'bare')
+  await promisify(execFile)('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', bundle], {
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
+  })
+  const main = readdirSync(bundle).find((name) => name.endsWith('.js')) as string
+  const compatibilityDate = /compatibility_date = "([\d-]+)"/.exec(readFileSync('wrangler.toml', 'utf8'))?.[1]
+  writeFileSync(
+    join(bundle, 'config.capnp'),
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ (name = "${main}", esModule = embed "${main}") ],
+  compatibilityDate = "${compatibilityDate}",
+  bindings = [
+    (name = "DATABASE_URL", text = "${databaseUrl}"),
+    (name = "ACCESS_LOG", text = "false"),
+  ],
+  globalOutbound = "internet",
+);
+`,
+  )
+  const workerd = join('node_modules', '@cloudflare', 'workerd-linux-64', 'bin', 'workerd')
+  return spawn(workerd, ['serve', join(bundle, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
 export async function bundleSizes(folder: string): Promise<{ deployedKiB: number; deployedGzipKiB: number }> {
   const outdir = join(folder, 'bundle')
   // Exactly what `npm run deploy` ships: wrangler.toml's settings (it minifies), nothing added.
@@ -185,11 +227,99 @@ export async function workerBench(quick: boolean) {
     }
     const amount = quick ? 600 : 3000
     const readIds = await seedServices(db, quick ? 2000 : 10_000, { contactKey: 'wread', withDetails: true })
-    const toComplete = await seedServices(db, amount * 4, { contactKey: 'wdone', withDetails: false })
+    // Complete Service: every request its own service, over both runtimes and the warm-ups.
+    const toComplete = await seedServices(db, amount * 5, { contactKey: 'wdone', withDetails: false })
     client.close()
 
     const proxy = await roundTripProxy(libsql.url)
-    const port = await freePort()
+    let nextComplete = 0
+    let nextStart = 0
+    const requests = {
+      // No database, no app work to speak of: what the runtime costs by itself.
+      health: { method: 'GET' as const, path: '/health' },
+      'complete service': {
+        method: 'POST' as const,
+        body: JSON.stringify(SEED_END_BODY),
+        setupRequest: (request: autocannon.Request) => {
+          const id = toComplete[nextComplete++]
+          if (id === undefined) throw new Error('ran out of pre-started services: seed more')
+          return { ...request, path: `/services/${id}/end` }
+        },
+      },
+      'start service': {
+        method: 'POST' as const,
+        path: '/services/start',
+        setupRequest: (request: autocannon.Request) => ({
+          ...request,
+          body: JSON.stringify({ service_type: 7, contact_key: `w-${nextStart++}`, Feedback: { rating: 3 } }),
+        }),
+      },
+      'read service': {
+        method: 'GET' as const,
+        setupRequest: (request: autocannon.Request) => ({
+          ...request,
+          path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
+        }),
+      },
+    }
+    const measure =
+      (runtime: string, url: string, pid: number) =>
+      async (name: keyof typeof requests, connections: number, count: number) => {
+        const cpuBefore = cpuMs(pid)
+        const tripsBefore = proxy.state.count
+        const wallBefore = process.hrtime.bigint()
+        const failures: Record<string, number> = {}
+        const result = await autocannon({
+          url,
+          connections,
+          amount: count,
+          timeout: 30,
+          headers: { 'content-type': 'application/json' },
+          requests: [
+            {
+              ...(requests[name] as autocannon.Request),
+              onResponse: (status: number, body: string) => {
+                if (status < 300) return
+                const key = `${status} ${(/"code":"([a-z_]+)"/.exec(body) ?? [])[1] ?? ''}`.trim()
+                failures[key] = (failures[key] ?? 0) + 1
+              },
+            },
+          ],
+        })
+        const answered = result.requests.total
+        const row: WorkerRow = {
+          runtime,
+          workload: name,
+          delayMs: proxy.state.delayMs,
+          connections,
+          requests: answered,
+          requestsPerSecond: Math.round(answered / (Number(process.hrtime.bigint() - wallBefore) / 1e9)),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          errors: result.errors + result.timeouts + result.non2xx,
+          roundTripsPerRequest: Math.round(((proxy.state.count - tripsBefore) / answered) * 100) / 100,
+          cpuMsPerRequest: Math.round(((cpuMs(pid) - cpuBefore) / answered) * 100) / 100,
+          ...(Object.keys(failures).length ? { failures } : {}),
+        }
+        rows.push(row)
+        log(
+          `  ${runtime}: ${name} ×${connections}, +${row.delayMs} ms/round trip: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.roundTripsPerRequest} round trips, ${row.cpuMsPerRequest} CPU ms/request, errors ${row.errors}${row.failures ? ` ${JSON.stringify(row.failures)}` : ''}`,
+        )
+      }
+    const everyOperation = async (run: ReturnType<typeof measure>, count: number) => {
+      // Warm the isolate (its metadata cache, the JIT) before anything is counted.
+      const counted = rows.length
+      await run('read service', 4, 200)
+      await run('complete service', 4, 200)
+      rows.length = counted
+      for (const name of ['health', 'complete service', 'start service', 'read service'] as const) {
+        await run(name, 1, count / 2)
+        await run(name, 16, count)
+      }
+    }
+
+    // 1. The worker as `npm run dev` runs it: wrangler dev.
+    const devPort = await freePort()
     let output = ''
     const wrangler = spawn(
       'node_modules/.bin/wrangler',
@@ -198,7 +328,7 @@ export async function workerBench(quick: boolean) {
         '--ip',
         '127.0.0.1',
         '--port',
-        String(port),
+        String(devPort),
         '--var',
         `DATABASE_URL:${proxy.url}`,
         '--var',
@@ -220,84 +350,28 @@ export async function workerBench(quick: boolean) {
     }
     wrangler.stdout?.on('data', keep)
     wrangler.stderr?.on('data', keep)
-    const url = `http://127.0.0.1:${port}`
-    await waitForHealth(url, wrangler, () => output)
-    const workerd = workerdPid(wrangler.pid as number)
-    if (!workerd) throw new Error('could not find the workerd process of wrangler dev')
-    log(`wrangler dev at ${url} (workerd pid ${workerd})`)
+    const devUrl = `http://127.0.0.1:${devPort}`
+    await waitForHealth(devUrl, wrangler, () => output)
+    const devWorkerd = workerdPid(wrangler.pid as number)
+    if (!devWorkerd) throw new Error('could not find the workerd process of wrangler dev')
+    log(`wrangler dev at ${devUrl} (workerd pid ${devWorkerd})`)
+    await everyOperation(measure('wrangler dev', devUrl, devWorkerd), amount / 2)
+    await stopServerProcess(wrangler)
 
-    let nextComplete = 0
-    let nextStart = 0
-    const requests = {
-      // No database, no app work to speak of: what wrangler dev and workerd cost by themselves.
-      health: { method: 'GET' as const, path: '/health' },
-      'complete service': {
-        method: 'POST' as const,
-        body: JSON.stringify(SEED_END_BODY),
-        setupRequest: (request: autocannon.Request) => ({
-          ...request,
-          path: `/services/${toComplete[nextComplete++]}/end`,
-        }),
-      },
-      'start service': {
-        method: 'POST' as const,
-        path: '/services/start',
-        setupRequest: (request: autocannon.Request) => ({
-          ...request,
-          body: JSON.stringify({ service_type: 7, contact_key: `w-${nextStart++}`, Feedback: { rating: 3 } }),
-        }),
-      },
-      'read service': {
-        method: 'GET' as const,
-        setupRequest: (request: autocannon.Request) => ({
-          ...request,
-          path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
-        }),
-      },
-    }
-    const run = async (name: keyof typeof requests, connections: number, count: number) => {
-      const cpuBefore = cpuMs(workerd)
-      const tripsBefore = proxy.state.count
-      const wallBefore = process.hrtime.bigint()
-      const result = await autocannon({
-        url,
-        connections,
-        amount: count,
-        timeout: 30,
-        headers: { 'content-type': 'application/json' },
-        requests: [requests[name] as autocannon.Request],
-      })
-      const answered = result.requests.total
-      const row: WorkerRow = {
-        workload: name,
-        delayMs: proxy.state.delayMs,
-        connections,
-        requests: answered,
-        requestsPerSecond: Math.round(answered / (Number(process.hrtime.bigint() - wallBefore) / 1e9)),
-        p50Ms: result.latency.p50,
-        p99Ms: result.latency.p99,
-        errors: result.errors + result.timeouts + result.non2xx,
-        roundTripsPerRequest: Math.round(((proxy.state.count - tripsBefore) / answered) * 100) / 100,
-        cpuMsPerRequest: Math.round(((cpuMs(workerd) - cpuBefore) / answered) * 100) / 100,
-      }
-      rows.push(row)
-      log(
-        `  worker ${name} ×${connections}, +${row.delayMs} ms/round trip: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.roundTripsPerRequest} round trips, ${row.cpuMsPerRequest} CPU ms/request, errors ${row.errors}`,
-      )
-    }
-
-    // Warm the isolate (its metadata cache, the JIT) before anything is counted.
-    await run('read service', 4, 200)
-    await run('complete service', 4, 200)
-    rows.length = 0
-
-    for (const name of ['health', 'complete service', 'start service', 'read service'] as const) {
-      await run(name, 1, amount / 2)
-      await run(name, 16, amount)
-    }
+    // 2. The deployed bundle on workerd alone: the CPU a request costs the worker itself.
+    const barePort = await freePort()
+    const bare = await startBareWorkerd(folder, proxy.url, barePort)
+    children.push(bare)
+    bare.stdout?.on('data', keep)
+    bare.stderr?.on('data', keep)
+    const bareUrl = `http://127.0.0.1:${barePort}`
+    await waitForHealth(bareUrl, bare, () => output)
+    log(`workerd alone at ${bareUrl} (pid ${bare.pid})`)
+    const run = measure('workerd', bareUrl, bare.pid as number)
+    await everyOperation(run, amount)
     // One connection: no queueing, so the latency is the round trips plus the worker's own time.
     proxy.state.delayMs = 40
-    for (const name of ['complete service', 'start service', 'read service'] as const) {
+    for (const name of ['health', 'complete service', 'start service', 'read service'] as const) {
       await run(name, 1, amount / 10)
     }
     for (const name of ['complete service', 'read service'] as const) await run(name, 64, amount)
@@ -314,21 +388,27 @@ export async function workerBench(quick: boolean) {
 
 /** Printed by `npm run bench -- --worker`, and kept in bench/results/worker.json. */
 export function reportWorker(result: Awaited<ReturnType<typeof workerBench>>) {
-  const health = (connections: number) =>
-    result.rows.find((row) => row.workload === 'health' && row.connections === connections)
+  const health = (runtime: string, delayMs: number, connections: number) =>
+    result.rows.find(
+      (row) =>
+        row.runtime === runtime &&
+        row.workload === 'health' &&
+        row.delayMs === delayMs &&
+        row.connections === connections,
+    )
   for (const row of result.rows) {
-    const baseline = health(row.connections)
+    const baseline = health(row.runtime, row.delayMs, row.connections)
     if (baseline && row !== baseline) {
       row.overHealthCpuMs = Math.round((row.cpuMsPerRequest - baseline.cpuMsPerRequest) * 100) / 100
     }
   }
   console.log(
-    '\n| workload | +ms per round trip | conns | req/s | p50 ms | p99 ms | errors | round trips | workerd CPU ms / request | over /health |',
+    '\n| runtime | workload | +ms per round trip | conns | req/s | p50 ms | p99 ms | errors | round trips | workerd CPU ms / request | over /health |',
   )
-  console.log('|---|---|---|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of result.rows) {
     console.log(
-      `| ${row.workload} | ${row.delayMs} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.roundTripsPerRequest} | ${row.cpuMsPerRequest} | ${row.overHealthCpuMs ?? '–'} |`,
+      `| ${row.runtime} | ${row.workload} | ${row.delayMs} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.roundTripsPerRequest} | ${row.cpuMsPerRequest} | ${row.overHealthCpuMs ?? '–'} |`,
     )
   }
   writeFileSync(
