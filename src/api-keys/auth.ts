@@ -55,7 +55,7 @@ export function authentication(config: AppConfig, cache: KeyCache): MiddlewareHa
     const now = Date.now()
     let row = cache.get(keyId, now)
     if (row === undefined) {
-      ;[row = null] = await useKey(c.var.db, keyId, nowIso())
+      ;[row = null] = await useKey(c.get('db'), keyId, nowIso())
       cache.set(keyId, row, now)
     }
     const valid =

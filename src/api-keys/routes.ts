@@ -91,7 +91,7 @@ apiKeyRoutes.get(
     success: { status: 200, description: 'the tenant’s keys, oldest first', schema: v.array(ApiKeySchema) },
     errors: [],
   }),
-  async (c) => c.json((await keysOf(c.var.db, c.var.tenant)).map(apiKeyJson)),
+  async (c) => c.json((await keysOf(c.get('db'), c.get('tenant'))).map(apiKeyJson)),
 )
 
 // Revoke API Key
@@ -106,7 +106,7 @@ apiKeyRoutes.delete(
     errors: ['api_key_not_found'],
   }),
   async (c) => {
-    await runBatch(c.var.db, deleteKey(c.var.db, c.var.tenant, c.req.param('id')))
+    await runBatch(c.get('db'), deleteKey(c.get('db'), c.get('tenant'), c.req.param('id')))
     return c.body(null, 204)
   },
 )

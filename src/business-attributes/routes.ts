@@ -62,7 +62,7 @@ businessAttributeRoutes.get(
   queryOf(CatalogQuery),
   async (c) => {
     const cvAttribute = c.req.valid('query')['cv-attribute']
-    const rows = await businessAttributesQuery(c.var.db, c.var.tenant, { cvAttribute })
+    const rows = await businessAttributesQuery(c.get('db'), c.get('tenant'), { cvAttribute })
     if (cvAttribute === undefined) return c.json(rows.map(businessAttributeJson))
     if (!rows[0]) throw new ApiError('business_attribute_not_found')
     return c.json(businessAttributeJson(rows[0]))
@@ -81,7 +81,7 @@ businessAttributeRoutes.get(
   }),
   async (c) => {
     const name = businessAttributeName(c.req.param('name'))
-    const [row] = await businessAttributesQuery(c.var.db, c.var.tenant, { name })
+    const [row] = await businessAttributesQuery(c.get('db'), c.get('tenant'), { name })
     if (!row) throw new ApiError('business_attribute_not_found')
     return c.json(businessAttributeJson(row))
   },
@@ -133,7 +133,7 @@ businessAttributeRoutes.delete(
   }),
   async (c) => {
     const name = businessAttributeName(c.req.param('name'))
-    await runBatch(c.var.db, deleteBusinessAttribute(c.var.db, c.var.tenant, name))
+    await runBatch(c.get('db'), deleteBusinessAttribute(c.get('db'), c.get('tenant'), name))
     return c.body(null, 204)
   },
 )

@@ -30,7 +30,7 @@ const KINDS = {
 
 /** A schema with encrypted attributes needs a configured key (docs/behaviour.md#encrypted-attributes). */
 function encryptable(c: Context<AppEnv>, definition: ExtensionDefinition): ExtensionDefinition {
-  if (definition.attributes.some((attribute) => attribute.encrypt) && !c.var.cipher.available)
+  if (definition.attributes.some((attribute) => attribute.encrypt) && !c.get('cipher').available)
     throw new ApiError('encryption_unavailable')
   return definition
 }
@@ -101,7 +101,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       errors: [],
     }),
     async (c) => {
-      const rows = await schemasQuery(c.var.db, c.var.tenant, kind)
+      const rows = await schemasQuery(c.get('db'), c.get('tenant'), kind)
       return c.json(rows.map(extensionSchemaJson))
     },
   )
@@ -117,7 +117,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       errors: ['extension_not_found'],
     }),
     async (c) => {
-      const [row] = await schemasQuery(c.var.db, c.var.tenant, kind, c.req.param('name'))
+      const [row] = await schemasQuery(c.get('db'), c.get('tenant'), kind, c.req.param('name'))
       if (!row) throw new ApiError('extension_not_found')
       return c.json(extensionSchemaJson(row))
     },

@@ -52,11 +52,11 @@ export function rememberAnswer(
   c: Context<AppEnv>,
   answer: { status: number; body?: AnswerJson; location?: string },
 ): Statement[] {
-  const request = c.var.idempotency
+  const request = c.get('idempotency')
   if (!request) return []
   request.recorded = true
-  return recordAnswer(c.var.db, {
-    tenant: c.var.tenant,
+  return recordAnswer(c.get('db'), {
+    tenant: c.get('tenant'),
     key: request.key,
     fingerprint: request.fingerprint,
     status: answer.status,
@@ -80,8 +80,8 @@ export class ReplayedAnswer extends Error {
 
 /** The stored answer of this request's key, as an error to throw; 422 when the key was used for another request. */
 export async function replayOf(c: Context<AppEnv>): Promise<ReplayedAnswer> {
-  const request = c.var.idempotency as IdempotentRequest
-  const [stored] = await storedAnswer(c.var.db, c.var.tenant, request.key, nowIso())
+  const request = c.get('idempotency') as IdempotentRequest
+  const [stored] = await storedAnswer(c.get('db'), c.get('tenant'), request.key, nowIso())
   if (!stored)
     throw new ApiError('metadata_changed', 'the idempotency record changed while the request ran; retry it')
   if (stored.fingerprint !== request.fingerprint) throw new ApiError('idempotency_key_reused')

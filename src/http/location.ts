@@ -7,7 +7,7 @@ const ALIAS = '/genesys/1/cs'
 export function locationFor(c: Context<AppEnv>, path: string): string {
   const under = (prefix: string | undefined) =>
     prefix !== undefined && (c.req.path === prefix || c.req.path.startsWith(`${prefix}/`))
-  const basePath = c.var.config.basePath
+  const basePath = c.get('config').basePath
   const prefix = under(ALIAS) ? ALIAS : under(basePath) ? basePath : ''
   return `${prefix}${path}`
 }

@@ -100,7 +100,7 @@ export function writeBatchWith<P extends NamedStatements, V>(
     const guards: Statement[] = metadataGuards(tenant, metadata, { requireProduction: options.data })
     // A request already executed under its Idempotency-Key: this guard comes first, so the retry
     // answers what the first request answered, not the 409 its second execution would get.
-    const idempotency = c.var.idempotency
+    const idempotency = c.get('idempotency')
     const first = idempotency ? { _idempotency: keyUnused(tenant, idempotency.key, nowIso()) } : {}
     try {
       const results = await runNamedBatch(

@@ -144,7 +144,8 @@ function keyJson(key: KeyRow, extensionNames: Map<string, string>) {
 }
 
 async function readKeys(c: { var: AppEnv['Variables'] }, name?: string) {
-  const [keys, extensions] = await c.var.db.batch(keyQueries(c.var.db, c.var.tenant, name))
+  const { db, tenant } = c.var
+  const [keys, extensions] = await db.batch(keyQueries(db, tenant, name))
   const names = new Map(extensions.map((row) => [row.nameKey, row.name]))
   return keys.map((key) => keyJson(key, names))
 }
@@ -190,7 +191,7 @@ identificationKeyRoutes.delete(
     errors: ['identification_key_not_found'],
   }),
   async (c) => {
-    await runBatch(c.var.db, deleteKey(c.var.db, c.var.tenant, c.req.param('name')))
+    await runBatch(c.get('db'), deleteKey(c.get('db'), c.get('tenant'), c.req.param('name')))
     return c.body(null, 204)
   },
 )

@@ -139,7 +139,7 @@ profileRoutes.get(
   }),
   async (c) => {
     const { db, tenant } = c.var
-    const limit = c.var.config.listLimit
+    const limit = c.get('config').listLimit
     const metadata = await loadMetadata(db, tenant, ['profile'], { withProfile: true })
     if (metadata.inMaintenance) throw new ApiError('maintenance_mode')
     const query = parseIdentifyQuery([...new URL(c.req.url).searchParams], metadata)
@@ -336,7 +336,7 @@ profileRoutes.post(
 
 /** A replayed Insert Extension Records answer, its encrypted attributes decrypted as on the first answer. */
 async function openReplayedExtensions(c: Context<AppEnv>, answer: ReplayedAnswer): Promise<Response> {
-  const metadata = await loadMetadata(c.var.db, c.var.tenant, ['profile'])
+  const metadata = await loadMetadata(c.get('db'), c.get('tenant'), ['profile'])
   const stored = JSON.parse(answer.body ?? '{}') as Record<string, Record<string, unknown>[]>
   const validators = Object.keys(stored).flatMap((name) => metadata.extension('profile', name) ?? [])
   const rows = Object.entries(stored).flatMap(([name, records]) =>
@@ -474,7 +474,9 @@ profileRoutes.get(
     errors: [],
   }),
   async (c) => {
-    const [schemaRows, keyRows] = await c.var.db.batch(profileMetadataQueries(c.var.db, c.var.tenant))
+    const [schemaRows, keyRows] = await c
+      .get('db')
+      .batch(profileMetadataQueries(c.get('db'), c.get('tenant')))
     const profile = profileMetadataFromRows(schemaRows, keyRows)
     return c.json({ attributes: profile.attributes.map((core) => core.attribute) })
   },

@@ -42,7 +42,7 @@ healthRoutes.get(
     errors: [],
   }),
   async (c) => {
-    await ping(c.var.db)
+    await ping(c.get('db'))
     return c.json({ status: 'ready' as const })
   },
 )

@@ -59,7 +59,7 @@ serverRoutes.post(
   async (c) => {
     const { mode } = parseOrThrow(ModeBody, await readJsonObject(c, { emptyIsObject: false }))
     await writeBatch(c, { data: false }, () => ({
-      mode: setMode(c.var.db, c.var.tenant, mode),
+      mode: setMode(c.get('db'), c.get('tenant'), mode),
       answer: rememberAnswer(c, {
         status: 200,
         body: { 'server changed': mode },
@@ -86,7 +86,7 @@ serverRoutes.get(
     errors: [],
   }),
   async (c) => {
-    const [state] = await modeQuery(c.var.db, c.var.tenant)
+    const [state] = await modeQuery(c.get('db'), c.get('tenant'))
     const { stats } = c.var
     return c.json({
       version: pkg.version,
@@ -97,7 +97,7 @@ serverRoutes.get(
       request_today: stats.requests,
       client_errors_today: stats.clientErrors,
       server_errors_today: stats.serverErrors,
-      ...c.var.memory?.(),
+      ...c.get('memory')?.(),
     })
   },
 )

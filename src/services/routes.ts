@@ -43,7 +43,7 @@ export const serviceRoutes = new Hono<AppEnv>()
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
   // started_from / started_to bound the list (docs/behaviour.md#lists); LIST_LIMIT applies after them.
   if (selection.by !== 'id') selection.started = { from: options.started_from, to: options.started_to }
-  return listJson(c, await readServices(c.var, selection, options, c.var.config.listLimit))
+  return listJson(c, await readServices(c.var, selection, options, c.get('config').listLimit))
 }
 
 const serviceQuery = queryOf(ServiceReadQuery)
@@ -244,7 +244,7 @@ serviceRoutes.get(
     // The limit caps the nested lists (a read by id selects one service anyway).
     return itemJson(
       c,
-      await readServices(c.var, { by: 'id', id }, options, c.var.config.listLimit),
+      await readServices(c.var, { by: 'id', id }, options, c.get('config').listLimit),
       'service_not_found',
     )
   },

@@ -188,7 +188,7 @@ for (const [suffix, filter] of [
           completedTasks: query.completed_tasks,
           extensions: query.extensions,
         },
-        c.var.config.listLimit,
+        c.get('config').listLimit,
       ),
     )
   })
@@ -224,7 +224,7 @@ stateRoutes.get(
           completedTasks: query.completed_tasks,
           extensions: query.extensions,
         },
-        c.var.config.listLimit,
+        c.get('config').listLimit,
       ),
       'state_not_found',
     )

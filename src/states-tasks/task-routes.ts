@@ -111,7 +111,7 @@ for (const [suffix, filter] of [
       await readTasks(
         c.var,
         { serviceId, filter, types: query.task_types, stateId: query.state_id, extensions: query.extensions },
-        c.var.config.listLimit,
+        c.get('config').listLimit,
       ),
     )
   })
