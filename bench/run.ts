@@ -8,7 +8,7 @@
  * The load generator (autocannon, in this process) shares the machine's cores with the server
  * (another process); its own CPU use is reported beside each workload.
  */
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -76,6 +76,9 @@ function memory(pid: number): { rssMiB: number; peakMiB: number } {
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
   return { rssMiB: Math.round(kb('VmRSS') / 102.4) / 10, peakMiB: Math.round(kb('VmHWM') / 102.4) / 10 }
 }
+
+/** The API server as `npm start` runs it: the bundle `npm run build` makes (built at the start of the run). */
+const SERVER = 'dist/server/node.mjs'
 
 /** Servers log to a file in the bench's folder: a pipe the load generator drains late would block them. */
 let servers = 0
@@ -370,6 +373,7 @@ async function main() {
     `context-edge benchmark${QUICK ? ' (quick)' : ''} — ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`,
   )
   log(`database: ${databaseUrl} (WAL, synchronous=NORMAL)`)
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' })
 
   // 1. Seed: schemas through the app, services straight into the database.
   const setup = await openDatabase(databaseUrl)
@@ -396,7 +400,7 @@ async function main() {
   log(`seeded ${totalServices} services in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`)
 
   // 2. The API server, in its own process, exactly as `npm start` runs it.
-  const api = await startProcess(['--import', 'tsx', 'src/node.ts'], { PORT: '0', DATABASE_URL: databaseUrl })
+  const api = await startProcess([SERVER], { PORT: '0', DATABASE_URL: databaseUrl })
   log(`API server pid ${api.child.pid} at ${api.url}`)
   const completed: Tracked<number> = { sent: [], ok: new Set() }
   for (const [connections, ids] of [
@@ -443,7 +447,7 @@ async function main() {
   await stopProcess(api.child)
 
   // The same server on @libsql/client's file driver: what the local client is measured against.
-  const viaClient = await startProcess(['--import', 'tsx', 'src/node.ts'], {
+  const viaClient = await startProcess([SERVER], {
     PORT: '0',
     DATABASE_URL: databaseUrl,
     FILE_DRIVER: 'libsql-client',
@@ -557,10 +561,10 @@ async function main() {
   // 6. Where the CPU goes: the server profiled under Complete Service at 16 connections.
   const profileDir = join(folder, 'profile')
   mkdirSync(profileDir)
-  const profiledServer = await startProcess(
-    ['--cpu-prof', '--cpu-prof-dir', profileDir, '--import', 'tsx', 'src/node.ts'],
-    { PORT: '0', DATABASE_URL: databaseUrl },
-  )
+  const profiledServer = await startProcess(['--cpu-prof', '--cpu-prof-dir', profileDir, SERVER], {
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+  })
   await load(
     'complete service (profiled)',
     profiledServer.url,

@@ -9,6 +9,8 @@ import { LocalClient } from './local-client'
 import * as schema from './tables'
 import { fetchWithTimeout } from './timeout'
 
+// src/db/ and the server bundle's dist/server/ (`npm run build`) are both two folders deep: the same
+// relative path finds the migrations from either.
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
 
 /**

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,7 +48,8 @@ describe('the Dockerfile', () => {
     }
     const production = new Set(Object.keys(pkg.dependencies))
     expect([...imported].filter((name) => !production.has(name))).toEqual([])
-    // The image's command loads TypeScript through tsx: a production dependency too.
+    // The image builds its server with esbuild, and its scripts (keys, migrations) run through tsx.
+    expect(production.has('esbuild')).toBe(true)
     expect(production.has('tsx')).toBe(true)
   })
 
@@ -63,6 +65,9 @@ describe('the Dockerfile', () => {
         .map((property) => [property.getName(), property.getValue()]),
     )
     expect(env.HOST).toBe('0.0.0.0')
+    // The image builds the server bundle before its command runs: so does this test.
+    expect(args('RUN').join('\n')).toContain('npm run build')
+    execFileSync('npm', ['run', 'build', '--silent'])
     const { child, url } = await startServerProcess(
       argv[0] === 'node' ? process.execPath : argv[0],
       argv.slice(1),
