@@ -30,7 +30,7 @@ export function guard(code: GuardCode, violation: SQL): GuardCheck {
 /** A value of a prepared guard: a placeholder while it is prepared, the value itself otherwise. */
 export type GuardSlot<V> = (name: keyof V & string) => SQL
 
-let shapes = 0
+let shapeIds = 0
 
 /**
  * A guard whose SQL is prepared once (docs/design.md#prepared-statements): `violation` is written
@@ -40,7 +40,7 @@ export function preparedGuard<V extends Record<string, unknown>>(
   code: GuardCode,
   violation: (slot: GuardSlot<V>) => SQL,
 ): (values: V) => GuardCheck {
-  const shape: GuardShape = { id: ++shapes, code, violation: violation as GuardShape['violation'] }
+  const shape: GuardShape = { id: ++shapeIds, code, violation: violation as GuardShape['violation'] }
   return (values) => ({
     kind: 'guard',
     code,
@@ -61,26 +61,28 @@ function guardSql(cases: SQL[]): SQL {
 }
 
 /** Guard statements prepared per combination of prepared guards (a few per operation). */
-const preparedGuards = new Map<string, (values: Record<string, unknown>) => BatchItem<'sqlite'>>()
+const preparedGuards = new Map<string, (values: Record<string, unknown>) => Bound<unknown>>()
 
 function guardStatement(db: Database, checks: GuardCheck[]): BatchItem<'sqlite'> {
-  if (checks.every((check) => check.shape)) {
-    const key = checks.map((check) => check.shape?.id).join(',')
+  const shapes = checks.map((check) => check.shape)
+  if (shapes.every((shape) => shape !== undefined)) {
+    const key = shapes.map((shape) => shape.id).join(',')
     let statement = preparedGuards.get(key)
     if (!statement) {
       // Each guard's slots are named after its position: two guards may both have a `tenant`.
-      const cases = checks.map(({ shape }, i) => {
-        const violation = (shape as GuardShape).violation((name) => sql`${sql.placeholder(`g${i}_${name}`)}`)
-        return sql`WHEN ${violation} THEN ${(shape as GuardShape).code}`
+      const cases = shapes.map((shape, i) => {
+        const violation = shape.violation((name) => sql`${sql.placeholder(`g${i}_${name}`)}`)
+        return sql`WHEN ${violation} THEN ${shape.code}`
       })
-      statement = preparedSql(() => guardSql(cases)) as unknown as typeof statement
-      preparedGuards.set(key, statement as NonNullable<typeof statement>)
+      statement = preparedSql(() => guardSql(cases))
+      preparedGuards.set(key, statement)
     }
     const values: Record<string, unknown> = {}
     checks.forEach((check, i) => {
       for (const [name, value] of Object.entries(check.values ?? {})) values[`g${i}_${name}`] = value
     })
-    return (statement as NonNullable<typeof statement>)(values)
+    // A bound prepared statement answers Drizzle's batch like a query (see prepared.ts).
+    return statement(values) as unknown as BatchItem<'sqlite'>
   }
   return db.run(
     guardSql(checks.map((check) => sql`WHEN ${check.violation()} THEN ${check.code}`)),

@@ -97,7 +97,3 @@ export function preparedSql(build: () => SQL): (values: Record<string, unknown>)
     return new BoundStatement(statement, values)
   }
 }
-
-export function isBound(value: unknown): value is Bound<unknown> {
-  return (value as { kind?: unknown } | null)?.kind === 'bound'
-}
