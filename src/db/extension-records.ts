@@ -1,4 +1,4 @@
-import { and, eq, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
+import { and, eq, inArray, type Placeholder, type SQL, type SQLWrapper, sql } from 'drizzle-orm'
 import type { SealedWrite } from '../extension-schemas/encryption'
 import type { ExtensionValidator } from '../extension-schemas/validator'
 import { guard, isInsertedId } from './batch'
@@ -27,14 +27,7 @@ export function replaceExtensions(
         ? deleteRecordsOf({ tenant, ownerKind, ownerId, extensions })
         : db
             .delete(extensionRecords)
-            .where(
-              and(
-                eq(extensionRecords.tenant, tenant),
-                eq(extensionRecords.ownerKind, ownerKind),
-                eq(extensionRecords.ownerId, ownerId),
-                sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${extensions}))`,
-              ),
-            ),
+            .where(recordsWhere({ tenant, ownerKind, extensions }, eq(extensionRecords.ownerId, ownerId))),
     )
   }
   const rows = writes.flatMap((write) =>
@@ -55,14 +48,31 @@ const deleteRecordsOf = prepared<Owner & { extensions: string }, unknown>((db, s
   db
     .delete(extensionRecords)
     .where(
-      and(
-        eq(extensionRecords.tenant, slot('tenant')),
-        eq(extensionRecords.ownerKind, slot('ownerKind')),
+      recordsWhere(
+        { tenant: slot('tenant'), ownerKind: slot('ownerKind'), extensions: slot('extensions') },
         eq(extensionRecords.ownerId, slot('ownerId')),
-        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${slot('extensions')}))`,
       ),
     ),
 )
+
+/** A value, or its placeholder in a prepared statement. */
+type Value<T> = T | Placeholder
+
+/**
+ * The records of some extensions (`extensions`: a JSON array of lowercased names) of the owners that
+ * `owner` selects: one condition for prepared and per-request statements alike.
+ */
+function recordsWhere(
+  of: { tenant: Value<string>; ownerKind: Value<OwnerKind>; extensions: Value<string> },
+  owner: SQL,
+): SQL {
+  return and(
+    eq(extensionRecords.tenant, of.tenant),
+    eq(extensionRecords.ownerKind, of.ownerKind),
+    owner,
+    sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${of.extensions}))`,
+  ) as SQL
+}
 
 export interface RecordToInsert {
   /** Lowercased extension name. */
@@ -195,18 +205,15 @@ function recordsOfSubquery(
   ownerIds: SQLWrapper,
   extensions: string,
 ) {
-  return db
-    .select(RECORD_FIELDS)
-    .from(extensionRecords)
-    .where(
-      and(
-        eq(extensionRecords.tenant, tenant),
-        eq(extensionRecords.ownerKind, ownerKind),
-        inArray(extensionRecords.ownerId, ownerIds),
-        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${extensions}))`,
-      ),
-    )
-    .orderBy(extensionRecords.id)
+  return selectRecords(
+    db,
+    recordsWhere({ tenant, ownerKind, extensions }, inArray(extensionRecords.ownerId, ownerIds)),
+  )
+}
+
+/** The records `where` selects, in insertion order. */
+function selectRecords(db: Database, where: SQL) {
+  return db.select(RECORD_FIELDS).from(extensionRecords).where(where).orderBy(extensionRecords.id)
 }
 
 const RECORD_FIELDS = {
@@ -219,18 +226,13 @@ const recordsOfOwners = prepared<
   { tenant: string; ownerKind: OwnerKind; owners: string; extensions: string },
   RecordRow[]
 >((db, slot) =>
-  db
-    .select(RECORD_FIELDS)
-    .from(extensionRecords)
-    .where(
-      and(
-        eq(extensionRecords.tenant, slot('tenant')),
-        eq(extensionRecords.ownerKind, slot('ownerKind')),
-        sql`${extensionRecords.ownerId} IN (SELECT value FROM json_each(${slot('owners')}))`,
-        sql`${extensionRecords.extension} IN (SELECT value FROM json_each(${slot('extensions')}))`,
-      ),
-    )
-    .orderBy(extensionRecords.id),
+  selectRecords(
+    db,
+    recordsWhere(
+      { tenant: slot('tenant'), ownerKind: slot('ownerKind'), extensions: slot('extensions') },
+      sql`${extensionRecords.ownerId} IN (SELECT value FROM json_each(${slot('owners')}))`,
+    ),
+  ),
 )
 
 export type RecordRow = { ownerId: number; extension: string; data: Record<string, unknown> }
