@@ -3,7 +3,6 @@ import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
-import { routePath } from 'hono/route'
 import { openAPIRouteHandler } from 'hono-openapi'
 import pkg from '../package.json' with { type: 'json' }
 import { authentication } from './api-keys/auth'
@@ -17,6 +16,7 @@ import { attachMetadataCache, MetadataCache } from './db/metadata'
 import type { AppEnv, InstanceStats, MemoryFigures } from './env'
 import { AttributeCipher } from './extension-schemas/encryption'
 import { extensionSchemaRoutes } from './extension-schemas/routes'
+import { accessLog, type LineWriter } from './http/access-log'
 import { bodyLimit } from './http/body-limit'
 import { type DocsAssetReader, docsRoutes } from './http/docs'
 import { ApiError, errorEnvelope, fromHttpException } from './http/errors'
@@ -48,6 +48,8 @@ export interface AppOptions {
   docsAsset?: DocsAssetReader
   /** The memory figures of the status (Node, Deno); absent on Workers. */
   memory?: () => MemoryFigures
+  /** Where access-log lines go (`console.log` when absent). */
+  logLine?: LineWriter
 }
 
 /** Path prefixes every route answers at: the 8.1 root and the 8.5 alias (docs/behaviour.md#surface). */
@@ -73,7 +75,7 @@ function logError(c: Context<AppEnv>, fields: { error: string; cause?: string })
 }
 
 /** The API, identical on every runtime; the entry decides which database it talks to. */
-export function createApp({ database, config, docsAsset, memory }: AppOptions) {
+export function createApp({ database, config, docsAsset, memory, logLine }: AppOptions) {
   // Not strict: `/profiles/` is `/profiles` (the vendor examples use both).
   const app = new Hono<AppEnv>({ strict: false })
   const stats: InstanceStats = {
@@ -88,25 +90,7 @@ export function createApp({ database, config, docsAsset, memory }: AppOptions) {
   const cipher = new AttributeCipher(config.encryptionKeys)
   const keyCache = new KeyCache(config.keyCacheSeconds * 1000)
 
-  // One line per request, for operators: the route pattern, never the path, query or body (they
-  // carry contact keys and customer ids: docs/behaviour.md#personal-data).
-  if (config.accessLog) {
-    app.use(async (c, next) => {
-      const started = performance.now()
-      await next()
-      console.log(
-        JSON.stringify({
-          level: 'info',
-          method: c.req.method,
-          route: routePath(c, -1),
-          status: c.res.status,
-          duration_ms: Math.round((performance.now() - started) * 10) / 10,
-          request_id: c.get('requestId'),
-          tenant: c.get('tenant'),
-        }),
-      )
-    })
-  }
+  if (config.accessLog) app.use(accessLog(logLine))
 
   app.use(async (c, next) => {
     c.set('stats', stats)

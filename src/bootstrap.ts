@@ -5,11 +5,13 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { setImmediate } from 'node:timers'
 import { getHeapStatistics } from 'node:v8'
 import { createApp } from './app'
 import { entryConfigFromEnv } from './config'
 import { applyMigrations, openDatabase } from './db/node'
 import type { MemoryFigures } from './env'
+import type { LineWriter } from './http/access-log'
 import type { DocsAssetReader } from './http/docs'
 import { explainStartupFailure } from './startup'
 
@@ -39,11 +41,38 @@ export async function bootstrap(env: Record<string, string | undefined>) {
       client.close()
       throw error
     }
-    const app = createApp({ database: () => ({ db }), config: config.app, docsAsset: readDocsAsset, memory })
+    const app = createApp({
+      database: () => ({ db }),
+      config: config.app,
+      docsAsset: readDocsAsset,
+      memory,
+      logLine: linesPerTurn,
+    })
     return { app, client, config, databaseUrl }
   } catch (error) {
     throw new StartupFailure(explainStartupFailure(error, { database }), { cause: error })
   }
+}
+
+/**
+ * Access-log lines on standard output, written together once per turn of the event loop: one write
+ * per request (a system call: stdout is synchronous for files and pipes) cost about 20 µs, a fifth of
+ * a small request. What the last turn logged is written when the process exits. One buffer for the
+ * process, however many apps it bootstraps.
+ */
+let pendingLines: string[] = []
+
+function flushLines(): void {
+  if (pendingLines.length === 0) return
+  const text = `${pendingLines.join('\n')}\n`
+  pendingLines = []
+  process.stdout.write(text)
+}
+
+process.once('exit', flushLines)
+
+const linesPerTurn: LineWriter = (line) => {
+  if (pendingLines.push(line) === 1) setImmediate(flushLines)
 }
 
 /** The line an entry prints once it listens: where, on which database, and whether auth is on. */

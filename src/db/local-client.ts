@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { setImmediate } from 'node:timers'
 import { Worker } from 'node:worker_threads'
 import type { Client, InArgs, InStatement, InValue, ResultSet, Row, TransactionMode } from '@libsql/client'
 import { LibsqlBatchError, LibsqlError } from '@libsql/client'
@@ -17,8 +18,15 @@ const require = createRequire(import.meta.url)
  * without yielding: nothing of this process can interleave with it. Write batches take the write lock
  * at BEGIN (`BEGIN IMMEDIATE`) so that another process holding the file makes them wait (busy
  * timeout), never fail half-way; read-only batches begin deferred.
+ *
+ * Write batches are committed in groups (docs/design.md#group-commit): the batches that requests hand
+ * over during one turn of the event loop run in one transaction, each inside its own savepoint, so
+ * each still succeeds or fails alone, and every one of them is answered only after the COMMIT.
  */
 const STATEMENT_CACHE_SIZE = 500
+
+/** The most write batches one transaction commits together; more wait for the next turn. */
+const MAX_GROUP = 64
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
@@ -26,6 +34,14 @@ const MIN_INT64 = -9223372036854775808n
 const MAX_INT64 = 9223372036854775807n
 
 type Prepared = ReturnType<InstanceType<typeof Database>['prepare']>
+type Statements = (InStatement | [string, InArgs?])[]
+
+/** A write batch waiting for its group's transaction. */
+interface PendingBatch {
+  statements: Statements
+  resolve: (results: ResultSet[]) => void
+  reject: (error: unknown) => void
+}
 interface CachedStatement {
   statement: Prepared
   /** Column names, when the statement returns rows. */
@@ -206,6 +222,8 @@ export class LocalClient {
   private readonly db: InstanceType<typeof Database>
   private readonly statements = new Map<string, CachedStatement>()
   private checkpointer: Worker | undefined
+  /** Write batches handed over during this turn of the event loop (group commit). */
+  private pending: PendingBatch[] = []
 
   constructor(private readonly path: string) {
     try {
@@ -276,11 +294,79 @@ export class LocalClient {
     return this.run(typeof statement === 'string' ? { sql: statement, args } : statement)
   }
 
-  /** All statements or none, as one transaction. */
-  async batch(statements: (InStatement | [string, InArgs?])[], mode?: TransactionMode): Promise<ResultSet[]> {
+  /**
+   * All statements or none, as one transaction. A write batch waits for the end of this turn of the
+   * event loop and is committed with the others handed over meanwhile (`commitPending`).
+   */
+  async batch(statements: Statements, mode?: TransactionMode): Promise<ResultSet[]> {
     this.checkOpen()
     const readOnly = mode === 'read' || statements.every((s) => READ_ONLY.test(normalize(s).sql))
-    return this.transaction_(statements, readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE')
+    if (readOnly) return this.transaction_(statements, 'BEGIN')
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ statements, resolve, reject }) === 1) setImmediate(() => this.commitPending())
+    })
+  }
+
+  /**
+   * Group commit: the waiting write batches in one `BEGIN IMMEDIATE` … `COMMIT`, each inside a
+   * savepoint. A batch that fails rolls back to its savepoint (its error is its own, exactly as
+   * alone); the others go on. Nobody is answered before the COMMIT, so an acknowledged write is
+   * always durable, and a failed one has written nothing. Should the transaction fail after it began
+   * (a full disk, an I/O error, a deferred constraint at COMMIT: SQLite then rolls it all back),
+   * every batch of the group is run again in its own transaction, so that each gets the answer it
+   * would have got alone.
+   */
+  private commitPending(): void {
+    const group = this.pending.splice(0, MAX_GROUP)
+    if (this.pending.length) setImmediate(() => this.commitPending())
+    if (group.length === 0) return
+    if (group.length === 1 || !this.commitTogether(group)) {
+      for (const { statements, resolve, reject } of group) {
+        try {
+          resolve(this.transaction_(statements, 'BEGIN IMMEDIATE'))
+        } catch (error) {
+          reject(error)
+        }
+      }
+    }
+  }
+
+  /** Runs a group as one transaction and settles its batches; false when the transaction failed. */
+  private commitTogether(group: PendingBatch[]): boolean {
+    try {
+      this.run('BEGIN IMMEDIATE')
+    } catch (error) {
+      // The write lock stayed busy past the busy timeout: each batch alone would wait and fail alike.
+      for (const { reject } of group) reject(error)
+      return true
+    }
+    const outcomes: ({ results: ResultSet[] } | { error: unknown })[] = []
+    try {
+      for (const { statements } of group) {
+        this.run('SAVEPOINT grouped')
+        try {
+          const results = this.runStatements(statements)
+          this.run('RELEASE grouped')
+          outcomes.push({ results })
+        } catch (error) {
+          // An error that ended the transaction (not only the statement) fails the whole group.
+          if (!this.db.inTransaction) throw error
+          this.run('ROLLBACK TO grouped')
+          this.run('RELEASE grouped')
+          outcomes.push({ error })
+        }
+      }
+      this.run('COMMIT')
+    } catch {
+      if (this.db.inTransaction) this.run('ROLLBACK')
+      return false
+    }
+    group.forEach(({ resolve, reject }, i) => {
+      const outcome = outcomes[i]
+      if ('results' in outcome) resolve(outcome.results)
+      else reject(outcome.error)
+    })
+    return true
   }
 
   /** Migrations: like a batch, with foreign keys off (as `@libsql/client` runs them). */
@@ -294,32 +380,37 @@ export class LocalClient {
     }
   }
 
-  private transaction_(statements: (InStatement | [string, InArgs?])[], begin: string): ResultSet[] {
+  private transaction_(statements: Statements, begin: string): ResultSet[] {
     this.run(begin)
     try {
-      const results = statements.map((statement, index) => {
-        try {
-          return this.run(statement)
-        } catch (error) {
-          if (error instanceof LibsqlError) {
-            throw new LibsqlBatchError(
-              error.message,
-              index,
-              error.code,
-              error.extendedCode,
-              error.rawCode,
-              error,
-            )
-          }
-          throw error
-        }
-      })
+      const results = this.runStatements(statements)
       this.run('COMMIT')
       return results
     } catch (error) {
       if (this.db.inTransaction) this.run('ROLLBACK')
       throw error
     }
+  }
+
+  /** The statements of a batch; a failure says which statement failed, as `@libsql/client` does. */
+  private runStatements(statements: Statements): ResultSet[] {
+    return statements.map((statement, index) => {
+      try {
+        return this.run(statement)
+      } catch (error) {
+        if (error instanceof LibsqlError) {
+          throw new LibsqlBatchError(
+            error.message,
+            index,
+            error.code,
+            error.extendedCode,
+            error.rawCode,
+            error,
+          )
+        }
+        throw error
+      }
+    })
   }
 
   async executeMultiple(sql: string): Promise<void> {
@@ -365,6 +456,8 @@ export class LocalClient {
 
   close(): void {
     if (this.closed) return
+    // Batches already handed over are committed (or failed) before the file closes, never dropped.
+    while (this.pending.length) this.commitPending()
     this.closed = true
     void this.checkpointer?.terminate()
     this.statements.clear()

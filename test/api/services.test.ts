@@ -258,6 +258,34 @@ describe('Complete Service', () => {
     expect((await recordsOf(id)).map((r) => r.data)).toEqual([{ rating: 1 }])
   })
 
+  it('concurrent completions of one service: one 204, every other 409, one stored completion', async () => {
+    // Sent together: on the local client they are also committed together (docs/design.md#group-commit).
+    const id = await startService()
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        h.api.post(`/services/${id}/end`, { disposition: n, Feedback: { rating: n } }),
+      ),
+    )
+    const statuses = answers.map((answer) => answer.status)
+    expect(statuses.filter((status) => status === 204)).toHaveLength(1)
+    expect(statuses.filter((status) => status === 409)).toHaveLength(5)
+    const winner = statuses.indexOf(204) + 1
+    expect((await serviceRow(id)).completed).toMatchObject({ disposition: winner })
+    expect((await recordsOf(id)).map((r) => r.data)).toEqual([{ rating: winner }])
+  })
+
+  it('concurrent completions of different services all land, each with its own records', async () => {
+    const ids = await Promise.all([1, 2, 3, 4, 5, 6].map(() => startService()))
+    const answers = await Promise.all(
+      ids.map((id, n) => h.api.post(`/services/${id}/end`, { disposition: n, Feedback: { rating: n } })),
+    )
+    expect(answers.map((answer) => answer.status)).toEqual(ids.map(() => 204))
+    for (const [n, id] of ids.entries()) {
+      expect((await serviceRow(id)).completed).toMatchObject({ disposition: n })
+      expect((await recordsOf(id)).map((r) => r.data)).toEqual([{ rating: n }])
+    }
+  })
+
   it('an empty body completes with the server time', async () => {
     const id = await startService()
     const before = Date.now()
