@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import type { AppConfig } from './config'
 import type { Database } from './db/database'
 import type { KeyScope } from './db/tables'
@@ -28,6 +29,11 @@ export interface AppEnv {
 
 /** What a request's reads and writes need of its context: its database, tenant and cipher. */
 export type RequestScope = Pick<AppEnv['Variables'], 'db' | 'tenant' | 'cipher'>
+
+/** The request's scope, read variable by variable: `c.var` builds an object of every variable on each use. */
+export function requestScope(c: { get: Context<AppEnv>['get'] }): RequestScope {
+  return { db: c.get('db'), tenant: c.get('tenant'), cipher: c.get('cipher') }
+}
 
 /** Counters of this instance (this process or isolate) for today (UTC), shown by GET /server/status. */
 export interface InstanceStats {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { timestamp } from '../events/fields'
 import { readJsonObject } from '../http/body'
 import { rememberAnswer } from '../http/idempotency'
@@ -54,7 +54,7 @@ apiKeyRoutes.post(
     errors: ['validation_failed'],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const body = parseOrThrow(CreateKeyBody, await readJsonObject(c, { emptyIsObject: true }))
     const { id, key, hash } = await generateKey()
     const row = {

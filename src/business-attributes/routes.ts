@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { locationFor } from '../http/location'
@@ -106,7 +106,7 @@ businessAttributeRoutes.put(
     errors: ['invalid_parameter', 'validation_failed', 'cv_attribute_taken'],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const name = businessAttributeName(c.req.param('name'))
     const body = parseOrThrow(BusinessAttributeBody, await readJsonObject(c, { emptyIsObject: false }))
     const definition = parseBusinessAttribute(name, body)

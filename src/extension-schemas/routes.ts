@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { readJsonObject } from '../http/body'
 import { ApiError } from '../http/errors'
 import { rememberAnswer } from '../http/idempotency'
@@ -64,7 +64,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       ],
     }),
     async (c) => {
-      const { db, tenant } = c.var
+      const { db, tenant } = requestScope(c)
       const body = await readJsonObject(c, { emptyIsObject: true })
       const { value: definition } = await writeBatchWith(c, { data: false }, (metadata) => {
         // A profile extension may not take the name of a core attribute: checked against the metadata.
@@ -134,7 +134,7 @@ for (const [segment, kind] of Object.entries(KINDS)) {
       errors: ['extension_not_found', 'schema_in_use'],
     }),
     async (c) => {
-      const { db, tenant } = c.var
+      const { db, tenant } = requestScope(c)
       await runBatch(db, deleteSchema(db, tenant, kind, c.req.param('name')))
       return c.body(null, 204)
     },

@@ -9,7 +9,7 @@ import {
   refreshMetadata,
   type TenantMetadata,
 } from '../db/metadata'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { nowIso } from '../lib/time'
 import { ApiError } from './errors'
 import { replayOf } from './idempotency'
@@ -30,7 +30,7 @@ export async function withMetadata<T>(
   c: Context<AppEnv>,
   write: (metadata: TenantMetadata) => Promise<T>,
 ): Promise<T> {
-  const { db, tenant } = c.var
+  const { db, tenant } = requestScope(c)
   const attempt = async (metadata: TenantMetadata) => {
     try {
       return await write(metadata)
@@ -92,7 +92,7 @@ export function writeBatchWith<P extends NamedStatements, V>(
   options: WriteOptions,
   plan: (metadata: TenantMetadata) => Planned<P, V> | Promise<Planned<P, V>>,
 ): Promise<{ results: NamedResults<P>; metadata: TenantMetadata; value: V }> {
-  const { db, tenant } = c.var
+  const { db, tenant } = requestScope(c)
   return withMetadata(c, async (metadata) => {
     if (options.data && metadata.inMaintenance) throw new ApiError('maintenance_mode')
     // A plan may wait (encrypting values), never on the database: the batch is its one round trip.

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import * as v from 'valibot'
 import { runBatch } from '../db/batch'
 import type { TenantMetadata } from '../db/metadata'
-import type { AppEnv } from '../env'
+import { type AppEnv, type RequestScope, requestScope } from '../env'
 import { SCHEMA_NAME } from '../extension-schemas/requests'
 import { readJsonObject } from '../http/body'
 import { ApiError, type FieldIssue } from '../http/errors'
@@ -104,7 +104,7 @@ identificationKeyRoutes.post(
     ],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const body = parseOrThrow(KeyBody, await readJsonObject(c, { emptyIsObject: true }))
     await writeBatch(c, { data: false, keyConflict: 'key_values_not_unique' }, (metadata) => ({
       key: insertKey(
@@ -143,8 +143,7 @@ function keyJson(key: KeyRow, extensionNames: Map<string, string>) {
   }
 }
 
-async function readKeys(c: { var: AppEnv['Variables'] }, name?: string) {
-  const { db, tenant } = c.var
+async function readKeys({ db, tenant }: RequestScope, name?: string) {
   const [keys, extensions] = await db.batch(keyQueries(db, tenant, name))
   const names = new Map(extensions.map((row) => [row.nameKey, row.name]))
   return keys.map((key) => keyJson(key, names))
@@ -160,7 +159,7 @@ identificationKeyRoutes.get(
     success: { status: 200, description: 'the keys, oldest first', schema: v.array(KeySchema) },
     errors: [],
   }),
-  async (c) => c.json(await readKeys(c)),
+  async (c) => c.json(await readKeys(requestScope(c))),
 )
 
 // Read Identification Key
@@ -174,7 +173,7 @@ identificationKeyRoutes.get(
     errors: ['identification_key_not_found'],
   }),
   async (c) => {
-    const [key] = await readKeys(c, c.req.param('name'))
+    const [key] = await readKeys(requestScope(c), c.req.param('name'))
     if (!key) throw new ApiError('identification_key_not_found')
     return c.json(key)
   },

@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import { readBatch, runBatch } from '../db/batch'
 import { recordsQuery } from '../db/extension-records'
 import { loadMetadata, productionGuard, readWithMetadata, type TenantMetadata } from '../db/metadata'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import type { ExtensionWrite } from '../events/event-body'
 import { emittedExtensions, extensionStatements, sealWrites } from '../extension-schemas/encryption'
 import { parseAttributes } from '../extension-schemas/requests'
@@ -92,7 +92,7 @@ profileRoutes.post(
     ],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { value: customerId } = await writeBatchWith(c, dataWrite, async (metadata) => {
       const parsed = parseProfileBody(body, metadata, { coreAttributes: true })
@@ -101,7 +101,7 @@ profileRoutes.post(
       const statements = {
         absent: profileAbsent(tenant, customerId),
         profile: insertProfile(db, tenant, customerId, parsed.values),
-        extensions: await extensionStatements(c.var, 'profile', profileId, parsed.extensions, {
+        extensions: await extensionStatements(requestScope(c), 'profile', profileId, parsed.extensions, {
           ownerIsNew: true,
         }),
         keyEntries: metadata.profile.keys.flatMap((key) => [
@@ -138,7 +138,7 @@ profileRoutes.get(
     errors: ['invalid_parameter', 'unknown_extension', 'no_identification_key', 'too_many_filters'],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const limit = c.get('config').listLimit
     const metadata = await loadMetadata(db, tenant, ['profile'], { withProfile: true })
     if (metadata.inMaintenance) throw new ApiError('maintenance_mode')
@@ -151,7 +151,7 @@ profileRoutes.get(
     const matches = rows.slice(0, limit)
     const showExtensions = query.include_extensions === 'always' ? matches.length >= 1 : matches.length === 1
     const shown = showExtensions ? requested : []
-    const extensionsOf = await emittedExtensions(c.var, 'profile', records, shown)
+    const extensionsOf = await emittedExtensions(requestScope(c), 'profile', records, shown)
     const items = matches.map((row) => {
       const base = query.include_profile
         ? profileJson(row.customerId, row.attributes, metadata.profile)
@@ -177,7 +177,7 @@ profileRoutes.get(
   customerParam,
   queryOf(ProfileReadQuery),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId } = c.req.valid('param')
     const { extensions } = c.req.valid('query')
     const keys = extensions.map((name) => name.toLowerCase())
@@ -189,7 +189,7 @@ profileRoutes.get(
     const requested = requestedExtensions(metadata, 'profile', extensions)
     const [row] = read.profile
     if (!row) throw new ApiError('profile_not_found')
-    const extensionsOf = await emittedExtensions(c.var, 'profile', read.records ?? [], requested)
+    const extensionsOf = await emittedExtensions(requestScope(c), 'profile', read.records ?? [], requested)
     return c.json(profileJson(row.customerId, row.attributes, metadata.profile, extensionsOf(row.id)))
   },
 )
@@ -214,7 +214,7 @@ profileRoutes.put(
   }),
   customerParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { value } = await writeBatchWith(c, dataWrite, async (metadata) => {
@@ -224,7 +224,7 @@ profileRoutes.put(
       const statements = {
         exists: profileExists(tenant, customerId),
         profile: replaceProfileValues(db, tenant, customerId, parsed.values),
-        extensions: await extensionStatements(c.var, 'profile', profileId, parsed.extensions),
+        extensions: await extensionStatements(requestScope(c), 'profile', profileId, parsed.extensions),
         keyEntries: rebuildProfileEntries(
           db,
           tenant,
@@ -256,7 +256,7 @@ profileRoutes.delete(
   }),
   customerParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId } = c.req.valid('param')
     await runBatch(db, [
       productionGuard(tenant),
@@ -292,7 +292,7 @@ profileRoutes.post(
   }),
   customerParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const written = await writeBatchWith(c, dataWrite, async (metadata) => {
@@ -303,7 +303,7 @@ profileRoutes.post(
       const validators = parsed.extensions.map((write) => write.validator)
       const statements = {
         exists: profileExists(tenant, customerId),
-        merge: (await sealWrites(c.var, 'profile', parsed.extensions)).flatMap((write) =>
+        merge: (await sealWrites(requestScope(c), 'profile', parsed.extensions)).flatMap((write) =>
           mergeExtension(db, tenant, profileId, write, metadata.limits.recordsPerExtension),
         ),
         keyEntries: rebuildProfileEntries(
@@ -329,7 +329,7 @@ profileRoutes.post(
     })
     if ('replayed' in written) return written.replayed
     const records = written.results.stored
-    const extensionsOf = await emittedExtensions(c.var, 'profile', records, written.value)
+    const extensionsOf = await emittedExtensions(requestScope(c), 'profile', records, written.value)
     return c.json(extensionsOf(records[0]?.ownerId ?? -1))
   },
 )
@@ -342,7 +342,7 @@ async function openReplayedExtensions(c: Context<AppEnv>, answer: ReplayedAnswer
   const rows = Object.entries(stored).flatMap(([name, records]) =>
     records.map((data) => ({ ownerId: 0, extension: name.toLowerCase(), data })),
   )
-  const extensionsOf = await emittedExtensions(c.var, 'profile', rows, validators)
+  const extensionsOf = await emittedExtensions(requestScope(c), 'profile', rows, validators)
   c.header('Idempotent-Replayed', 'true')
   return c.json(extensionsOf(0), answer.status as 200)
 }
@@ -386,7 +386,7 @@ type CustomerContext = Context<AppEnv, string, { out: { param: { customerId: str
 
 function byUnique(action: 'update' | 'delete') {
   return async (c: CustomerContext) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: false })
     await writeBatch(c, dataWrite, async (metadata) => {
@@ -401,7 +401,7 @@ function byUnique(action: 'update' | 'delete') {
       const profileId = profileIdOf(tenant, customerId)
       const recordKey = validator.recordKey(parsed.data) as string
       const where = recordByKey(tenant, profileId, name.toLowerCase(), recordKey)
-      const [record] = await sealWrites(c.var, 'profile', [
+      const [record] = await sealWrites(requestScope(c), 'profile', [
         { validator, records: [{ data: parsed.data, recordKey }] },
       ])
       return {
@@ -494,7 +494,7 @@ profileRoutes.put(
     errors: ['validation_failed', 'reserved_name', 'attribute_in_use', 'metadata_changed'],
   }),
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const body = parseOrThrow(ProfileSchemaBody, await readJsonObject(c, { emptyIsObject: false }))
     const attributes = parseAttributes(body.attributes)
     const reserved = attributes.findIndex((attribute) => attribute.name.toLowerCase() === 'customer_id')

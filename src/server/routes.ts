@@ -87,7 +87,7 @@ serverRoutes.get(
   }),
   async (c) => {
     const [state] = await modeQuery(c.get('db'), c.get('tenant'))
-    const { stats } = c.var
+    const stats = c.get('stats')
     return c.json({
       version: pkg.version,
       mode: state?.mode ?? 'production',

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId, runBatch } from '../db/batch'
 import { productionGuard } from '../db/metadata'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import {
   AssociateServiceBody,
@@ -43,7 +43,7 @@ export const serviceRoutes = new Hono<AppEnv>()
 async function listServices(c: Context<AppEnv>, selection: ServiceSelection, options: ServiceReadOptions) {
   // started_from / started_to bound the list (docs/behaviour.md#lists); LIST_LIMIT applies after them.
   if (selection.by !== 'id') selection.started = { from: options.started_from, to: options.started_to }
-  return listJson(c, await readServices(c.var, selection, options, c.get('config').listLimit))
+  return listJson(c, await readServices(requestScope(c), selection, options, c.get('config').listLimit))
 }
 
 const serviceQuery = queryOf(ServiceReadQuery)
@@ -121,7 +121,7 @@ serviceRoutes.post(
     ],
   }),
   async (c) => {
-    const { tenant } = c.var
+    const tenant = c.get('tenant')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { results } = await writeBatch(c, { data: true }, async (metadata) => {
       const { fields, extensions } = parseEventBody(body, START_FIELDS, StartServiceBody, metadata, 'service')
@@ -133,9 +133,15 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: await extensionStatements(c.var, 'service', insertedId('services'), extensions, {
-          ownerIsNew: true,
-        }),
+        extensions: await extensionStatements(
+          requestScope(c),
+          'service',
+          insertedId('services'),
+          extensions,
+          {
+            ownerIsNew: true,
+          },
+        ),
         answer: rememberAnswer(c, { status: 200, body: { service_id: insertedId('services') } }),
       }
     })
@@ -159,7 +165,7 @@ serviceRoutes.post(
   }),
   serviceParam,
   async (c) => {
-    const { tenant } = c.var
+    const tenant = c.get('tenant')
     const id = c.req.valid('param').serviceId
     const body = await readJsonObject(c, { emptyIsObject: true })
     await writeBatch(c, { data: true }, async (metadata) => {
@@ -168,7 +174,7 @@ serviceRoutes.post(
         exists: serviceExists(tenant, id),
         notCompleted: serviceNotCompleted(tenant, id, 'already_completed'),
         complete: completeService(tenant, id, eventJson(fields, nowIso())),
-        extensions: await extensionStatements(c.var, 'service', id, extensions),
+        extensions: await extensionStatements(requestScope(c), 'service', id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -191,7 +197,7 @@ serviceRoutes.post(
   }),
   customerServiceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { customerId: customer, serviceId: id } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     await writeBatch(c, { data: true }, async (metadata) => {
@@ -216,7 +222,7 @@ serviceRoutes.post(
           estDuration: fields.est_duration,
           startedPatch: hasEventFields ? eventJson(fields) : undefined,
         }),
-        extensions: await extensionStatements(c.var, 'service', id, extensions),
+        extensions: await extensionStatements(requestScope(c), 'service', id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -244,7 +250,7 @@ serviceRoutes.get(
     // The limit caps the nested lists (a read by id selects one service anyway).
     return itemJson(
       c,
-      await readServices(c.var, { by: 'id', id }, options, c.get('config').listLimit),
+      await readServices(requestScope(c), { by: 'id', id }, options, c.get('config').listLimit),
       'service_not_found',
     )
   },
@@ -264,12 +270,12 @@ serviceRoutes.put(
   }),
   serviceParam,
   async (c) => {
-    const { tenant } = c.var
+    const tenant = c.get('tenant')
     const id = c.req.valid('param').serviceId
     const value = await readJsonValue(c)
     await writeBatch(c, { data: true }, async (metadata) => ({
       exists: serviceExists(tenant, id),
-      extensions: await extensionStatements(c.var, 'service', id, [
+      extensions: await extensionStatements(requestScope(c), 'service', id, [
         parseExtensionWrite(metadata, 'service', c.req.param('name'), value),
       ]),
     }))
@@ -290,7 +296,7 @@ serviceRoutes.delete(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const id = c.req.valid('param').serviceId
     await runBatch(db, [
       productionGuard(tenant),

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import * as v from 'valibot'
 import type { Database, Statement } from '../db/database'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { parseEventBody, parseExtensionWrite } from '../events/event-body'
 import { EndEventBody, eventJson } from '../events/events'
 import { extensionStatements } from '../extension-schemas/encryption'
@@ -53,7 +53,7 @@ type ChildContext = Context<AppEnv, string, { out: { param: { serviceId: number;
 /** Complete State / Complete Task → 204 (a state's tasks stay active: docs/behaviour.md#completion). */
 export function completeChild(child: Child) {
   return async (c: ChildContext) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { serviceId, childId: id } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     await writeBatch(c, { data: true }, async (metadata) => {
@@ -74,7 +74,7 @@ export function completeChild(child: Child) {
           full: eventJson(event, nowIso()),
           given: eventJson(event),
         }),
-        extensions: await extensionStatements(c.var, child.kind, id, extensions),
+        extensions: await extensionStatements(requestScope(c), child.kind, id, extensions),
         answer: rememberAnswer(c, { status: 204 }),
       }
     })
@@ -85,12 +85,12 @@ export function completeChild(child: Child) {
 /** Update State Extension / Update Task Extension → 204, also when completed. */
 export function putChildExtension(child: Child) {
   return async (c: ChildContext) => {
-    const { tenant } = c.var
+    const tenant = c.get('tenant')
     const { serviceId, childId: id } = c.req.valid('param')
     const value = await readJsonValue(c)
     await writeBatch(c, { data: true }, async (metadata) => ({
       guards: [serviceExists(tenant, serviceId), child.exists(tenant, serviceId, id)],
-      extensions: await extensionStatements(c.var, child.kind, id, [
+      extensions: await extensionStatements(requestScope(c), child.kind, id, [
         parseExtensionWrite(metadata, child.kind, c.req.param('name') ?? '', value),
       ]),
     }))

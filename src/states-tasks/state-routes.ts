@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId } from '../db/batch'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartStateBody, TransitionBody } from '../events/events'
 import { extensionStatements } from '../extension-schemas/encryption'
@@ -45,7 +45,7 @@ stateRoutes.post(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { results } = await writeBatch(c, { data: true }, async (metadata) => {
@@ -59,7 +59,7 @@ stateRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: await extensionStatements(c.var, 'state', insertedId('states'), extensions, {
+        extensions: await extensionStatements(requestScope(c), 'state', insertedId('states'), extensions, {
           ownerIsNew: true,
         }),
         answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
@@ -90,7 +90,7 @@ stateRoutes.post(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { results } = await writeBatch(c, { data: true }, async (metadata) => {
@@ -127,7 +127,7 @@ stateRoutes.post(
           estDuration: to.est_duration,
           started: common,
         }),
-        extensions: await extensionStatements(c.var, 'state', insertedId('states'), extensions, {
+        extensions: await extensionStatements(requestScope(c), 'state', insertedId('states'), extensions, {
           ownerIsNew: true,
         }),
         answer: rememberAnswer(c, { status: 200, body: { state_id: insertedId('states') } }),
@@ -179,7 +179,7 @@ for (const [suffix, filter] of [
     return listJson(
       c,
       await readStates(
-        c.var,
+        requestScope(c),
         {
           serviceId,
           filter,
@@ -214,7 +214,7 @@ stateRoutes.get(
     return itemJson(
       c,
       await readStates(
-        c.var,
+        requestScope(c),
         {
           serviceId,
           stateId,

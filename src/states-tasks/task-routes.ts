@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import * as v from 'valibot'
 import { insertedId } from '../db/batch'
-import type { AppEnv } from '../env'
+import { type AppEnv, requestScope } from '../env'
 import { parseEventBody } from '../events/event-body'
 import { eventJson, StartTaskBody } from '../events/events'
 import { extensionStatements } from '../extension-schemas/encryption'
@@ -43,7 +43,7 @@ taskRoutes.post(
   }),
   serviceParam,
   async (c) => {
-    const { db, tenant } = c.var
+    const { db, tenant } = requestScope(c)
     const { serviceId } = c.req.valid('param')
     const body = await readJsonObject(c, { emptyIsObject: true })
     const { results } = await writeBatch(c, { data: true }, async (metadata) => {
@@ -57,7 +57,7 @@ taskRoutes.post(
           estDuration: fields.est_duration,
           started: eventJson(fields, nowIso()),
         }),
-        extensions: await extensionStatements(c.var, 'task', insertedId('tasks'), extensions, {
+        extensions: await extensionStatements(requestScope(c), 'task', insertedId('tasks'), extensions, {
           ownerIsNew: true,
         }),
         answer: rememberAnswer(c, { status: 200, body: { task_id: insertedId('tasks') } }),
@@ -109,7 +109,7 @@ for (const [suffix, filter] of [
     return listJson(
       c,
       await readTasks(
-        c.var,
+        requestScope(c),
         { serviceId, filter, types: query.task_types, stateId: query.state_id, extensions: query.extensions },
         c.get('config').listLimit,
       ),
@@ -137,7 +137,7 @@ taskRoutes.get(
     return itemJson(
       c,
       await readTasks(
-        c.var,
+        requestScope(c),
         { serviceId, taskId, filter: 'all', types: [], extensions: query.extensions },
         1,
       ),

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createClient } from '@libsql/client'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LocalClient } from '../../src/db/local-client'
-import { openDatabase } from '../../src/db/node'
+import { openDatabase, PAGE_CACHE_KIB } from '../../src/db/node'
 
 /**
  * The local client answers as `@libsql/client` does, statement for statement (the whole API suite
@@ -134,9 +134,15 @@ describe('LocalClient and @libsql/client', () => {
     const url = `file:${join(folder, 'entry.db')}`
     const local = await openDatabase(url)
     expect(local.client).toBeInstanceOf(LocalClient)
-    local.client.close()
     const official = await openDatabase(url, { fileDriver: 'libsql-client' })
     expect(official.client).not.toBeInstanceOf(LocalClient)
-    official.client.close()
+    // Both drivers get the same settings: WAL, synchronous=NORMAL (1), the larger page cache.
+    for (const { client } of [local, official]) {
+      const setting = async (pragma: string) => (await client.execute(`PRAGMA ${pragma}`)).rows[0][0]
+      expect(await setting('journal_mode')).toBe('wal')
+      expect(await setting('synchronous')).toBe(1)
+      expect(await setting('cache_size')).toBe(-PAGE_CACHE_KIB)
+      client.close()
+    }
   })
 })
