@@ -331,7 +331,10 @@ export class LocalClient {
     }
   }
 
-  /** Runs a group as one transaction and settles its batches; false when the transaction failed. */
+  /**
+   * Runs a group as one transaction. True once every batch is settled; false when the transaction
+   * failed after it began: nothing of it was written, and its batches are still to be run.
+   */
   private commitTogether(group: PendingBatch[]): boolean {
     try {
       this.run('BEGIN IMMEDIATE')
@@ -358,7 +361,11 @@ export class LocalClient {
       }
       this.run('COMMIT')
     } catch {
-      if (this.db.inTransaction) this.run('ROLLBACK')
+      // Runs from a timer: a throw here would end the process. Should even the ROLLBACK fail, the
+      // batches run alone fail with what is wrong, each answered.
+      try {
+        if (this.db.inTransaction) this.run('ROLLBACK')
+      } catch {}
       return false
     }
     group.forEach(({ resolve, reject }, i) => {
