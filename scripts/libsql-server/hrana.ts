@@ -149,13 +149,43 @@ function bindings(stmt: Record<string, unknown>): unknown[] | Record<string, unk
   return Object.fromEntries(named)
 }
 
+type Statement = ReturnType<Db['prepare']>
+
+/** The most statements kept prepared per connection; the least recently used goes first. */
+const STATEMENT_CACHE_SIZE = 500
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i
+const statementCaches = new WeakMap<Db, Map<string, Statement>>()
+
+/**
+ * A statement prepared once per connection and SQL text, as libSQL's server does: preparing cost
+ * more than running most statements (three or four prepares per statement run, counters included).
+ * A schema change starts the cache afresh, so no statement outlives the columns it was built for.
+ */
+function prepare(db: Db, sql: string): Statement {
+  let cache = statementCaches.get(db)
+  if (!cache) {
+    cache = new Map()
+    statementCaches.set(db, cache)
+  }
+  if (SCHEMA_CHANGE.test(sql)) cache.clear()
+  const cached = cache.get(sql)
+  if (cached) {
+    cache.delete(sql)
+    cache.set(sql, cached)
+    return cached
+  }
+  const prepared = db.prepare(sql)
+  cache.set(sql, prepared)
+  if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string)
+  return prepared
+}
+
 /** `last_insert_rowid()` and `total_changes()` of the connection, exactly (64-bit). */
 function connectionCounters(db: Db): { rowid: bigint; total: bigint } {
-  const [rowid, total] = db
-    .prepare('SELECT last_insert_rowid(), total_changes()')
+  const [rowid, total] = prepare(db, 'SELECT last_insert_rowid(), total_changes()')
     .raw(true)
     .safeIntegers(true)
-    .get() as [bigint, bigint]
+    .get([]) as [bigint, bigint]
   return { rowid, total }
 }
 
@@ -168,7 +198,7 @@ export function executeStmt(db: Db, stream: StreamState, stmt: unknown): StmtRes
   if (!isObject(stmt)) throw new RequestError('stmt must be an object', 'PROTOCOL_ERROR')
   const sql = sqlOf(stream, stmt)
   const params = bindings(stmt)
-  const prepared = db.prepare(sql)
+  const prepared = prepare(db, sql)
   prepared.safeIntegers(true)
   const before = connectionCounters(db)
   let rows: unknown[][] = []
@@ -180,7 +210,7 @@ export function executeStmt(db: Db, stream: StreamState, stmt: unknown): StmtRes
     changes =
       after.total === before.total
         ? 0n
-        : (db.prepare('SELECT changes()').raw(true).safeIntegers(true).get() as [bigint])[0]
+        : (prepare(db, 'SELECT changes()').raw(true).safeIntegers(true).get([]) as [bigint])[0]
   } else {
     changes = BigInt(prepared.run(params).changes)
   }
@@ -258,7 +288,7 @@ export function executeBatch(db: Db, stream: StreamState, batch: unknown) {
 
 /** Best-effort `describe`: the libSQL driver exposes columns; parameters are read from the SQL text. */
 export function describe(db: Db, sql: string) {
-  const prepared = db.prepare(sql)
+  const prepared = prepare(db, sql)
   const params: { name: string | null }[] = []
   const text = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
   const seen = new Set<string>()

@@ -1,5 +1,6 @@
 import { createClient } from '@libsql/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import Database from 'libsql'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type LibsqlServer, startLibsqlServer } from '../../scripts/libsql-server/server'
 
 let server: LibsqlServer
@@ -470,6 +471,26 @@ describe('defects found by the libSQL client suite', () => {
     expect(response.headers.get('connection')).toBe('close')
     const client = createClient({ url: server.url })
     expect((await client.execute('SELECT 1 AS one')).rows[0].one).toBe(1)
+    client.close()
+  })
+})
+
+describe('prepared statements', () => {
+  it('prepares a statement once per text, and afresh after a schema change', async () => {
+    const prepare = vi.spyOn(Database.prototype, 'prepare')
+    const client = createClient({ url: server.url })
+    await client.execute('CREATE TABLE shapes (a INTEGER)')
+    await client.execute('INSERT INTO shapes (a) VALUES (1)')
+    const select = 'SELECT * FROM shapes'
+    for (let i = 0; i < 3; i++) await client.execute(select)
+    expect(prepare.mock.calls.filter(([sql]) => sql === select)).toHaveLength(1)
+    // The cached statement knew one column: after the change, the answer has both.
+    await client.execute("ALTER TABLE shapes ADD COLUMN b TEXT DEFAULT 'x'")
+    const after = await client.execute(select)
+    expect(after.columns).toEqual(['a', 'b'])
+    expect(after.rows.map((row) => ({ ...row }))).toEqual([{ a: 1, b: 'x' }])
+    expect(prepare.mock.calls.filter(([sql]) => sql === select)).toHaveLength(2)
+    prepare.mockRestore()
     client.close()
   })
 })
