@@ -99,6 +99,20 @@ async function load(
   const cpuBefore = process.cpuUsage()
   const serverCpuBefore = server?.pid ? cpuMicros(server.pid) : 0
   const wallBefore = process.hrtime.bigint()
+  // autocannon reports a run at its next one-second tick: a run bounded by its request count then
+  // idles until that tick, so its rate is taken up to its last answer instead.
+  let lastAnswer = 0n
+  type OnResponse = (status: number, body: string, context: object) => void
+  const answered = request.onResponse as OnResponse | undefined
+  const timed: typeof request = options.amount
+    ? {
+        ...request,
+        onResponse: (status: number, body: string, context: object) => {
+          lastAnswer = process.hrtime.bigint()
+          answered?.(status, body, context)
+        },
+      }
+    : request
   const result = await autocannon({
     url,
     connections,
@@ -106,14 +120,14 @@ async function load(
     // counted (the lost-write check compares 2xx responses with rows); reads are bounded by time.
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? DURATION }),
     headers: { 'content-type': 'application/json' },
-    requests: [request as autocannon.Request],
+    requests: [timed as autocannon.Request],
   })
   const cpu = process.cpuUsage(cpuBefore)
-  const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1000
+  const wallMicros = Number((lastAnswer || process.hrtime.bigint()) - wallBefore) / 1000
   const row: Row = {
     workload: name,
     connections,
-    // autocannon's own duration is in whole seconds: a short run's rate needs the real wall time.
+    // autocannon's own duration is in whole seconds: a short run's rate needs the real time.
     requestsPerSecond: Math.round(result.requests.total / (wallMicros / 1e6)),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
