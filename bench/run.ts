@@ -450,18 +450,34 @@ async function main() {
   const startReplays = Array.from({ length: CAP }, () => startBatch)
   const CEILING_SECONDS = DURATION / 2
 
-  // 2. The API server, in its own process, exactly as `npm start` runs it.
+  // 2. The API server, in its own process, exactly as `npm start` runs it; beside it the same server
+  // on @libsql/client's file driver, what the local client is measured against. Each runs its share
+  // of a workload right after the other's (the other idle), so that both see the same host.
   const api = await startProcess([SERVER], { PORT: '0', DATABASE_URL: databaseUrl })
   log(`API server pid ${api.child.pid} at ${api.url}`)
+  const viaClient = await startProcess([SERVER], {
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    FILE_DRIVER: 'libsql-client',
+  })
+  log(`API server on @libsql/client, pid ${viaClient.child.pid}`)
   const completeCeiling = [replayOnEngine(completeReplays.slice(0, CAP), CEILING_SECONDS)]
   const completed: Tracked<number> = { sent: [], ok: new Set() }
-  for (const [connections, ids] of [
-    [1, complete1],
-    [16, complete16],
+  for (const [connections, ids, viaClientIds] of [
+    [1, complete1, viaClient1],
+    [16, complete16, viaClient16],
   ] as const) {
     await load('complete service', api.url, connections, completeRequest(ids, completed), api.child, {
       amount: WRITES[connections],
     })
+    await load(
+      `${VIA_CLIENT}complete service`,
+      viaClient.url,
+      connections,
+      completeRequest(viaClientIds, completed),
+      viaClient.child,
+      { amount: WRITES[connections] },
+    )
   }
   completeCeiling.push(replayOnEngine(completeReplays.slice(CAP), CEILING_SECONDS))
   ceilingRow('complete service', completeCeiling)
@@ -472,6 +488,14 @@ async function main() {
       amount: WRITES[connections],
     })
   }
+  await load(
+    `${VIA_CLIENT}start service`,
+    viaClient.url,
+    16,
+    startRequest('bench-start-lc', started),
+    viaClient.child,
+    { amount: WRITES[16] },
+  )
   startCeiling.push(replayOnEngine(startReplays, CEILING_SECONDS))
   ceilingRow('start service', startCeiling)
   // The HTTP ceiling right after the reads it is compared with (its server idle until then).
@@ -491,8 +515,10 @@ async function main() {
       { method: 'GET', path: '/' },
       hello.child,
     )
+    await load(`${VIA_CLIENT}read service`, viaClient.url, connections, readRequest(readIds), viaClient.child)
   }
   await stopProcess(hello.child)
+  await stopProcess(viaClient.child)
   await noisyNeighbour(api.url, api.child, readIds)
 
   // 3. Soak: RSS sampled while the server starts services for SOAK_SECONDS.
@@ -512,39 +538,6 @@ async function main() {
   clearInterval(sampler)
   log(`  RSS during soak (MiB, every 5 s): ${samples.join(', ')}`)
   await stopProcess(api.child)
-
-  // The same server on @libsql/client's file driver: what the local client is measured against.
-  const viaClient = await startProcess([SERVER], {
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    FILE_DRIVER: 'libsql-client',
-  })
-  log(`API server on @libsql/client, pid ${viaClient.child.pid}`)
-  for (const [connections, ids] of [
-    [1, viaClient1],
-    [16, viaClient16],
-  ] as const) {
-    await load(
-      `${VIA_CLIENT}complete service`,
-      viaClient.url,
-      connections,
-      completeRequest(ids, completed),
-      viaClient.child,
-      { amount: WRITES[connections] },
-    )
-  }
-  await load(
-    `${VIA_CLIENT}start service`,
-    viaClient.url,
-    16,
-    startRequest('bench-start-lc', started),
-    viaClient.child,
-    { amount: WRITES[16] },
-  )
-  for (const connections of [1, 16]) {
-    await load(`${VIA_CLIENT}read service`, viaClient.url, connections, readRequest(readIds), viaClient.child)
-  }
-  await stopProcess(viaClient.child)
 
   // 4. Lost writes: every 2xx is in the database exactly once with its extension records; nothing
   // is there that was not sent. (A request still in flight when a time-bounded run stopped may or
