@@ -4,11 +4,12 @@
  * of a table (`SCAN <table>` without an index) in one of them would make its cost grow with the
  * tenant's data: the benchmark lists each plan and fails on such a scan.
  */
-import type { Client, InStatement } from '@libsql/client'
+import type { InStatement } from '@libsql/client'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { applyMigrations, openDatabase } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY } from '../test/helpers/fixtures'
+import { recordingBatches } from './recording'
 
 export interface QueryPlan {
   operation: string
@@ -34,20 +35,7 @@ function fullScans(plan: string[]): string[] {
 
 export async function explainHotStatements(url: string): Promise<QueryPlan[]> {
   let recorded: InStatement[] = []
-  const recording = (client: Client) =>
-    new Proxy(client, {
-      get(target, property) {
-        const value = Reflect.get(target, property)
-        if (typeof value !== 'function') return value
-        if (property === 'batch') {
-          return (statements: InStatement[], ...rest: unknown[]) => {
-            recorded.push(...statements)
-            return value.call(target, statements, ...rest)
-          }
-        }
-        return value.bind(target)
-      },
-    })
+  const recording = recordingBatches((statements) => recorded.push(...statements))
   const { client, db } = await openDatabase(url, { wrap: recording })
   await applyMigrations(db)
   const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, accessLog: false } })

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { Client, InStatement } from '@libsql/client'
+import type { InStatement } from '@libsql/client'
 import autocannon from 'autocannon'
 import Database from 'libsql'
 import { startServerProcess, stopServerProcess } from '../scripts/lib/server-process'
@@ -24,6 +24,7 @@ import { applyMigrations, openDatabase } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
 import { topFunctions } from './profile'
 import { explainHotStatements } from './query-plans'
+import { recordingBatches } from './recording'
 import { countRoundTrips } from './round-trips'
 import { seedServices, TENANT } from './seed'
 import { bundleSizes, reportWorker, workerBench } from './worker'
@@ -197,20 +198,7 @@ function startRequest(prefix: string, tracked: Tracked<string>) {
  */
 async function recordBatch(path: string, warmPath: string, body: string): Promise<InStatement[]> {
   const recorded: InStatement[][] = []
-  const recording = (client: Client) =>
-    new Proxy(client, {
-      get(target, property) {
-        const value = Reflect.get(target, property)
-        if (typeof value !== 'function') return value
-        if (property === 'batch') {
-          return (statements: InStatement[], ...rest: unknown[]) => {
-            recorded.push(statements)
-            return value.call(target, statements, ...rest)
-          }
-        }
-        return value.bind(target)
-      },
-    })
+  const recording = recordingBatches((statements) => recorded.push(statements))
   const { client, db } = await openDatabase(databaseUrl, { wrap: recording })
   const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, accessLog: false } })
   await app.request(warmPath, { method: 'POST', body })
@@ -644,37 +632,14 @@ async function main() {
       !row.workload.startsWith('noisy'),
   )
   // The goals of issue 17 (BENCHMARKS.md#goals), reported, not enforced: timings move with the machine.
+  const atLeast = (goal: string, value: number, line: number) => ({ goal, value, met: value >= line })
   const goals = [
-    {
-      goal: 'complete ×16 ≥ 0.5 of its database ceiling',
-      value: ratios.completeVsDatabaseCeiling.c16,
-      met: ratios.completeVsDatabaseCeiling.c16 >= 0.5,
-    },
-    {
-      goal: 'start ×16 ≥ 0.5 of its database ceiling',
-      value: ratios.startVsDatabaseCeiling.c16,
-      met: ratios.startVsDatabaseCeiling.c16 >= 0.5,
-    },
-    {
-      goal: 'complete ×16 ≥ 3× the @libsql/client path',
-      value: ratios.localVsLibsqlClient.complete.c16,
-      met: ratios.localVsLibsqlClient.complete.c16 >= 3,
-    },
-    {
-      goal: 'start ×16 ≥ 3× the @libsql/client path',
-      value: ratios.localVsLibsqlClient.start.c16,
-      met: ratios.localVsLibsqlClient.start.c16 >= 3,
-    },
-    {
-      goal: 'read ×1 ≥ 0.25 of hello world ×1',
-      value: ratios.readVsHelloWorld.c1,
-      met: ratios.readVsHelloWorld.c1 >= 0.25,
-    },
-    {
-      goal: 'read ×16 ≥ 0.25 of hello world ×16',
-      value: ratios.readVsHelloWorld.c16,
-      met: ratios.readVsHelloWorld.c16 >= 0.25,
-    },
+    atLeast('complete ×16 ≥ 0.5 of its database ceiling', ratios.completeVsDatabaseCeiling.c16, 0.5),
+    atLeast('start ×16 ≥ 0.5 of its database ceiling', ratios.startVsDatabaseCeiling.c16, 0.5),
+    atLeast('complete ×16 ≥ 3× the @libsql/client path', ratios.localVsLibsqlClient.complete.c16, 3),
+    atLeast('start ×16 ≥ 3× the @libsql/client path', ratios.localVsLibsqlClient.start.c16, 3),
+    atLeast('read ×1 ≥ 0.25 of hello world ×1', ratios.readVsHelloWorld.c1, 0.25),
+    atLeast('read ×16 ≥ 0.25 of hello world ×16', ratios.readVsHelloWorld.c16, 0.25),
     ...apiRows16.map((row) => ({
       goal: `p99 ≤ 20 ms: ${row.workload} ×16`,
       value: row.p99Ms,
