@@ -20,7 +20,7 @@ import { startServerProcess, stopServerProcess } from '../scripts/lib/server-pro
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { LocalClient } from '../src/db/local-client'
-import { applyMigrations, openDatabase } from '../src/db/node'
+import { applyMigrations, openDatabase, PAGE_CACHE_KIB } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
 import { topFunctions } from './profile'
 import { explainHotStatements } from './query-plans'
@@ -196,14 +196,15 @@ function startRequest(prefix: string, tracked: Tracked<string>) {
  * The write batch the API runs for a warm request (`path`, `body`), recorded once through the app on
  * the local client, to be replayed on the engine alone (the database ceiling).
  */
-async function recordBatch(path: string, warmPath: string, body: string): Promise<InStatement[]> {
+async function recordBatch(path: string, warmPath: string, body?: string): Promise<InStatement[]> {
   const recorded: InStatement[][] = []
   const recording = recordingBatches((statements) => recorded.push(statements))
   const { client, db } = await openDatabase(databaseUrl, { wrap: recording })
   const app = createApp({ database: () => ({ db }), config: { ...DEFAULT_CONFIG, accessLog: false } })
-  await app.request(warmPath, { method: 'POST', body })
+  const init = body === undefined ? { method: 'GET' } : { method: 'POST', body }
+  await app.request(warmPath, init)
   recorded.length = 0
-  const response = await app.request(path, { method: 'POST', body })
+  const response = await app.request(path, init)
   if (response.status >= 300 || recorded.length !== 1) {
     throw new Error(
       `expected one batch for a warm ${path}, got ${recorded.length} (status ${response.status})`,
@@ -213,18 +214,22 @@ async function recordBatch(path: string, warmPath: string, body: string): Promis
   return recorded[0]
 }
 
+/** A recorded batch for another service: its id, also where it travels as a JSON list of owners. */
 function withServiceId(template: InStatement[], templateId: number, id: number): InStatement[] {
+  const asList = JSON.stringify([templateId])
   return template.map((statement) => {
     if (typeof statement === 'string') return statement
     const values = statement.args as unknown[]
     return {
       sql: statement.sql,
-      args: values.map((value) => (value === templateId ? id : value)),
+      args: values.map((value) =>
+        value === templateId ? id : value === asList ? JSON.stringify([id]) : value,
+      ),
     } as InStatement
   })
 }
 
-/** One replay of a write's batches on the engine alone: how many ran, in how long, each's latency. */
+/** One replay of a workload's batches on the engine alone: how many ran, in how long, each's latency. */
 interface CeilingRun {
   batches: number
   seconds: number
@@ -237,12 +242,17 @@ interface CeilingRun {
  * WAL, synchronous=NORMAL, checkpoints on a worker thread as the server has them. No HTTP, no
  * Drizzle, no client. One caller: the engine is synchronous, more callers only queue.
  */
-function replayOnEngine(batches: InStatement[][], seconds: number): CeilingRun {
+function replayOnEngine(
+  batches: InStatement[][],
+  seconds: number,
+  begin: 'BEGIN IMMEDIATE' | 'BEGIN' = 'BEGIN IMMEDIATE',
+): CeilingRun {
   const path = databaseUrl.slice('file:'.length)
   const engine = new Database(path)
   engine.exec('PRAGMA busy_timeout = 5000')
   engine.exec('PRAGMA journal_mode = WAL')
   engine.exec('PRAGMA synchronous = NORMAL')
+  engine.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
   const checkpoints = new LocalClient(path)
   checkpoints.checkpointInBackground()
   const prepared = new Map<string, ReturnType<typeof engine.prepare>>()
@@ -255,7 +265,8 @@ function replayOnEngine(batches: InStatement[][], seconds: number): CeilingRun {
     }
     return found
   }
-  const begin = statement('BEGIN IMMEDIATE')
+  // A write batch takes the write lock up front, a read batch a read snapshot: as the local client.
+  const opening = statement(begin)
   const commit = statement('COMMIT')
   // Neither side pays the other's checkpoints: the WAL is emptied before the replay and after it.
   engine.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -265,7 +276,7 @@ function replayOnEngine(batches: InStatement[][], seconds: number): CeilingRun {
   for (const batch of batches) {
     if (Date.now() > deadline) break
     const t0 = process.hrtime.bigint()
-    begin.run([])
+    opening.run([])
     for (const item of batch) {
       const { sql, args } = typeof item === 'string' ? { sql: item, args: [] } : item
       const prepared = statement(sql)
@@ -310,13 +321,16 @@ function ceilingRow(name: string, runs: CeilingRun[]): Row {
   return row
 }
 
+/** What the read workload asks of a service: its active states and two extensions. */
+const READ_QUERY = 'active_states=true&extensions=Feedback,Satisfaction'
+
 /** A read of one of the seeded services, with the flags and extensions of the read workload. */
 function readRequest(readIds: number[]) {
   return {
     method: 'GET' as const,
     setupRequest: (request: autocannon.Request) => ({
       ...request,
-      path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
+      path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?${READ_QUERY}`,
     }),
   }
 }
@@ -436,6 +450,13 @@ async function main() {
   const completeReplays = replayIds.map((id) => withServiceId(completeBatch, templateId, id))
   const startBatch = await recordBatch('/services/start', '/services/start', startBody('bench-ceiling'))
   const startReplays = Array.from({ length: CAP }, () => startBatch)
+  const readPath = (id: number) => `/services/${id}?${READ_QUERY}`
+  const readBatch = await recordBatch(readPath(readIds[0]), readPath(readIds[1]))
+  // Reads of random services, as the read workload makes them (more than a replay gets through).
+  const readReplays = () =>
+    Array.from({ length: QUICK ? 20_000 : 60_000 }, () =>
+      withServiceId(readBatch, readIds[0], readIds[Math.floor(Math.random() * readIds.length)]),
+    )
   const CEILING_SECONDS = DURATION / 2
 
   // 2. The API server, in its own process, exactly as `npm start` runs it; beside it the same server
@@ -488,6 +509,7 @@ async function main() {
   ceilingRow('start service', startCeiling)
   // The HTTP ceiling right after the reads it is compared with (its server idle until then).
   const hello = await startProcess(['--import', 'tsx', 'bench/hello.ts'], { PORT: '0' })
+  const readCeiling = [replayOnEngine(readReplays(), CEILING_SECONDS, 'BEGIN')]
   for (const connections of [1, 16]) {
     await load(
       `read service (${READ_SERVICES} services)`,
@@ -505,6 +527,8 @@ async function main() {
     )
     await load(`${VIA_CLIENT}read service`, viaClient.url, connections, readRequest(readIds), viaClient.child)
   }
+  readCeiling.push(replayOnEngine(readReplays(), CEILING_SECONDS, 'BEGIN'))
+  ceilingRow('read service', readCeiling)
   await stopProcess(hello.child)
   await stopProcess(viaClient.child)
   await noisyNeighbour(api.url, api.child, readIds)
@@ -618,6 +642,11 @@ async function main() {
       complete: { c1: versusClient('complete service', 1), c16: versusClient('complete service', 16) },
       start: { c16: versusClient('start service', 16) },
       read: { c1: versusClient('read service', 1), c16: versusClient('read service', 16) },
+    },
+    // Not a goal of issue 17: where a read stands against what its statements cost the engine alone.
+    readVsDatabaseCeiling: {
+      c1: ratio(byName('read service', 1), byName('ceiling: database, read', 1)),
+      c16: ratio(byName('read service', 16), byName('ceiling: database, read', 1)),
     },
     readVsHelloWorld: {
       c1: ratio(byName('read service', 1), byName('ceiling: hello', 1)),
