@@ -9,18 +9,18 @@
  *
  * It also reports the worker bundle as `npm run deploy` ships it (wrangler.toml minifies).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { createClient } from '@libsql/client'
 import autocannon from 'autocannon'
 import { drizzle } from 'drizzle-orm/libsql'
 import { startServerProcess, stopServerProcess } from '../scripts/lib/server-process'
+import { buildDeployBundle, freePort, startBareWorkerd, waitForHealth } from '../scripts/lib/workerd'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { applyMigrations } from '../src/db/node'
@@ -89,16 +89,6 @@ function roundTripProxy(
   )
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
-
 /** CPU time (user + system) of a process so far, in milliseconds. */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
@@ -126,65 +116,9 @@ function workerdPid(root: number): number | undefined {
   return [...names].find(([pid, name]) => name === 'workerd' && descends(pid))?.[0]
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 90_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output()}`)
-    try {
-      if ((await fetch(`${url}/health`)).ok) return
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`wrangler dev did not answer:\n${output()}`)
-}
-
-/**
- * The deployed bundle on workerd alone, with no wrangler around it: `wrangler dev` adds its own
- * workers (a proxy, the assets router) and an inspector session to every request, which cost more
- * CPU than the API itself (see BENCHMARKS.md#worker). The config is what Cloudflare runs: the module,
- * its compatibility date, its vars, and outbound network for the database.
- */
-async function startBareWorkerd(folder: string, databaseUrl: string, port: number) {
-  const bundle = join(folder, 'bare')
-  await promisify(execFile)('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', bundle], {
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
-  })
-  const main = readdirSync(bundle).find((name) => name.endsWith('.js')) as string
-  const compatibilityDate = /compatibility_date = "([\d-]+)"/.exec(readFileSync('wrangler.toml', 'utf8'))?.[1]
-  writeFileSync(
-    join(bundle, 'config.capnp'),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .worker),
-    (name = "internet", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const worker :Workerd.Worker = (
-  modules = [ (name = "${main}", esModule = embed "${main}") ],
-  compatibilityDate = "${compatibilityDate}",
-  bindings = [
-    (name = "DATABASE_URL", text = "${databaseUrl}"),
-    (name = "ACCESS_LOG", text = "false"),
-  ],
-  globalOutbound = "internet",
-);
-`,
-  )
-  const workerd = join('node_modules', '@cloudflare', 'workerd-linux-64', 'bin', 'workerd')
-  return spawn(workerd, ['serve', join(bundle, 'config.capnp')], { stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
 export async function bundleSizes(folder: string): Promise<{ deployedKiB: number; deployedGzipKiB: number }> {
   const outdir = join(folder, 'bundle')
-  // Exactly what `npm run deploy` ships: wrangler.toml's settings (it minifies), nothing added.
-  await promisify(execFile)('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', outdir], {
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
-  })
-  const file = readdirSync(outdir).find((name) => name.endsWith('.js')) as string
+  const file = await buildDeployBundle(outdir)
   const code = readFileSync(join(outdir, file))
   const kib = (bytes: number) => Math.round((bytes / 1024) * 10) / 10
   return { deployedKiB: kib(code.length), deployedGzipKiB: kib(gzipSync(code).length) }
@@ -363,7 +297,14 @@ export async function workerBench(quick: boolean) {
 
     // 2. The deployed bundle on workerd alone: the CPU a request costs the worker itself.
     const barePort = await freePort()
-    const bare = await startBareWorkerd(folder, proxy.url, barePort)
+    // The deployed bundle with no wrangler around it: `wrangler dev` adds workers of its own (a
+    // proxy, the assets router) and an inspector session to every request, which cost more CPU
+    // than the API itself (see BENCHMARKS.md#worker).
+    const bareBundle = join(folder, 'bare')
+    const bare = startBareWorkerd(bareBundle, await buildDeployBundle(bareBundle), {
+      databaseUrl: proxy.url,
+      port: barePort,
+    })
     children.push(bare)
     bare.stdout?.on('data', keep)
     bare.stderr?.on('data', keep)
