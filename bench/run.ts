@@ -15,13 +15,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { InStatement } from '@libsql/client'
 import autocannon from 'autocannon'
-import Database from 'libsql'
 import { startServerProcess, stopServerProcess } from '../scripts/lib/server-process'
 import { createApp } from '../src/app'
 import { DEFAULT_CONFIG } from '../src/config'
 import { LocalClient } from '../src/db/local-client'
-import { applyMigrations, openDatabase, PAGE_CACHE_KIB } from '../src/db/node'
+import { applyMigrations, openDatabase } from '../src/db/node'
 import { FEEDBACK, SATISFACTION, SEED_END_BODY as SEED_END } from '../test/helpers/fixtures'
+import { type Opening, openEngine, withServiceId } from './engine'
+import { readCostInPlace } from './in-place'
 import { topFunctions } from './profile'
 import { explainHotStatements } from './query-plans'
 import { recordingBatches } from './recording'
@@ -214,21 +215,6 @@ async function recordBatch(path: string, warmPath: string, body?: string): Promi
   return recorded[0]
 }
 
-/** A recorded batch for another service: its id, also where it travels as a JSON list of owners. */
-function withServiceId(template: InStatement[], templateId: number, id: number): InStatement[] {
-  const asList = JSON.stringify([templateId])
-  return template.map((statement) => {
-    if (typeof statement === 'string') return statement
-    const values = statement.args as unknown[]
-    return {
-      sql: statement.sql,
-      args: values.map((value) =>
-        value === templateId ? id : value === asList ? JSON.stringify([id]) : value,
-      ),
-    } as InStatement
-  })
-}
-
 /** One replay of a workload's batches on the engine alone: how many ran, in how long, each's latency. */
 interface CeilingRun {
   batches: number
@@ -237,57 +223,32 @@ interface CeilingRun {
 }
 
 /**
- * The database ceiling of a write: its recorded batch replayed straight on the `libsql` engine, as
- * fast as SQLite goes from JavaScript: each statement prepared once, `BEGIN IMMEDIATE` … `COMMIT`,
- * WAL, synchronous=NORMAL, checkpoints on a worker thread as the server has them. No HTTP, no
- * Drizzle, no client. One caller: the engine is synchronous, more callers only queue.
+ * The database ceiling of a workload: its recorded batches replayed straight on the `libsql` engine
+ * (bench/engine.ts), `BEGIN IMMEDIATE` (a read: `BEGIN`) … `COMMIT`, with checkpoints on a worker
+ * thread as the server has them. One caller: the engine is synchronous, more callers only queue.
  */
 function replayOnEngine(
   batches: InStatement[][],
   seconds: number,
-  begin: 'BEGIN IMMEDIATE' | 'BEGIN' = 'BEGIN IMMEDIATE',
+  opening: Opening = 'BEGIN IMMEDIATE',
 ): CeilingRun {
   const path = databaseUrl.slice('file:'.length)
-  const engine = new Database(path)
-  engine.exec('PRAGMA busy_timeout = 5000')
-  engine.exec('PRAGMA journal_mode = WAL')
-  engine.exec('PRAGMA synchronous = NORMAL')
-  engine.exec(`PRAGMA cache_size = -${PAGE_CACHE_KIB}`)
+  const engine = openEngine(path)
   const checkpoints = new LocalClient(path)
   checkpoints.checkpointInBackground()
-  const prepared = new Map<string, ReturnType<typeof engine.prepare>>()
-  const statement = (sql: string) => {
-    let found = prepared.get(sql)
-    if (!found) {
-      found = engine.prepare(sql)
-      found.safeIntegers(true)
-      prepared.set(sql, found)
-    }
-    return found
-  }
-  // A write batch takes the write lock up front, a read batch a read snapshot: as the local client.
-  const opening = statement(begin)
-  const commit = statement('COMMIT')
   // Neither side pays the other's checkpoints: the WAL is emptied before the replay and after it.
-  engine.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+  engine.checkpoint()
   const latencies: number[] = []
   const deadline = Date.now() + seconds * 1000
   const started = process.hrtime.bigint()
   for (const batch of batches) {
     if (Date.now() > deadline) break
     const t0 = process.hrtime.bigint()
-    opening.run([])
-    for (const item of batch) {
-      const { sql, args } = typeof item === 'string' ? { sql: item, args: [] } : item
-      const prepared = statement(sql)
-      if (prepared.reader) prepared.all(args as unknown[])
-      else prepared.run(args as unknown[])
-    }
-    commit.run([])
+    engine.replay(batch, opening)
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6)
   }
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9
-  engine.exec('PRAGMA wal_checkpoint(TRUNCATE)')
+  engine.checkpoint()
   engine.close()
   checkpoints.close()
   return { batches: latencies.length, seconds: elapsed, latencies }
@@ -621,6 +582,15 @@ async function main() {
 
   const roundTrips = await countRoundTrips(`file:${join(folder, 'round-trips.db')}`)
   const plans = await explainHotStatements(`file:${join(folder, 'plans.db')}`)
+  const readInPlace = await readCostInPlace(
+    databaseUrl,
+    { batch: readBatch, serviceId: readIds[0] },
+    readIds,
+    readPath,
+  )
+  log(
+    `read service's statements on the engine: ${readInPlace.aloneUs} µs back to back, ${readInPlace.besideAppUs} µs between reads through the app (${readInPlace.appReadUs} µs each, in process)`,
+  )
   const bundle = await bundleSizes(folder)
 
   // 6. Report.
@@ -721,6 +691,7 @@ async function main() {
     verification,
     roundTrips,
     queryPlans: plans,
+    readInPlace,
     bundle,
     hotFunctions: hot,
   }
