@@ -40,7 +40,8 @@ export interface WorkerRow {
   p99Ms: number
   errors: number
   roundTripsPerRequest: number
-  cpuMsPerRequest: number
+  /** CPU of the worker's process; none for the round trip measured without a worker. */
+  cpuMsPerRequest?: number
   /** Answers other than 2xx, by status and error code. */
   failures?: Record<string, number>
   /** CPU ms beyond what `GET /health` costs workerd under wrangler dev at the same connections. */
@@ -195,11 +196,19 @@ export async function workerBench(quick: boolean) {
           path: `/services/${readIds[Math.floor(Math.random() * readIds.length)]}?active_states=true&extensions=Feedback,Satisfaction`,
         }),
       },
+      // No worker: one Hrana pipeline straight to the proxy, what a worker's round trip costs by itself.
+      'database round trip': {
+        method: 'POST' as const,
+        path: '/v2/pipeline',
+        body: JSON.stringify({
+          requests: [{ type: 'execute', stmt: { sql: 'SELECT 1' } }, { type: 'close' }],
+        }),
+      },
     }
     const measure =
-      (runtime: string, url: string, pid: number) =>
+      (runtime: string, url: string, pid?: number) =>
       async (name: keyof typeof requests, connections: number, count: number) => {
-        const cpuBefore = cpuMs(pid)
+        const cpuBefore = pid === undefined ? 0 : cpuMs(pid)
         const tripsBefore = proxy.state.count
         const wallBefore = process.hrtime.bigint()
         // autocannon reports at its next one-second tick: the rate is taken up to the last answer.
@@ -235,12 +244,14 @@ export async function workerBench(quick: boolean) {
           p99Ms: result.latency.p99,
           errors: result.errors + result.timeouts + result.non2xx,
           roundTripsPerRequest: Math.round(((proxy.state.count - tripsBefore) / answered) * 100) / 100,
-          cpuMsPerRequest: Math.round(((cpuMs(pid) - cpuBefore) / answered) * 100) / 100,
+          ...(pid === undefined
+            ? {}
+            : { cpuMsPerRequest: Math.round(((cpuMs(pid) - cpuBefore) / answered) * 100) / 100 }),
           ...(Object.keys(failures).length ? { failures } : {}),
         }
         rows.push(row)
         log(
-          `  ${runtime}: ${name} ×${connections}, +${row.delayMs} ms/round trip: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.roundTripsPerRequest} round trips, ${row.cpuMsPerRequest} CPU ms/request, errors ${row.errors}${row.failures ? ` ${JSON.stringify(row.failures)}` : ''}`,
+          `  ${runtime}: ${name} ×${connections}, +${row.delayMs} ms/round trip: ${row.requestsPerSecond} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ${row.roundTripsPerRequest} round trips, ${row.cpuMsPerRequest ?? '–'} CPU ms/request, errors ${row.errors}${row.failures ? ` ${JSON.stringify(row.failures)}` : ''}`,
         )
       }
     const everyOperation = async (run: ReturnType<typeof measure>, count: number) => {
@@ -318,6 +329,9 @@ export async function workerBench(quick: boolean) {
     for (const name of ['health', 'complete service', 'start service', 'read service'] as const) {
       await run(name, 1, amount / 10)
     }
+    // The same delayed round trip with no worker in front of it: the proxy's timer and the
+    // development server have a tail of their own, which the worker's rows include.
+    await measure('no worker', proxy.url)('database round trip', 1, amount / 10)
     for (const name of ['complete service', 'read service'] as const) await run(name, 64, amount)
 
     const bundle = await bundleSizes(folder)
@@ -342,8 +356,29 @@ export function reportWorker(result: Awaited<ReturnType<typeof workerBench>>) {
     )
   for (const row of result.rows) {
     const baseline = health(row.runtime, row.delayMs, row.connections)
-    if (baseline && row !== baseline) {
+    if (
+      baseline &&
+      row !== baseline &&
+      row.cpuMsPerRequest !== undefined &&
+      baseline.cpuMsPerRequest !== undefined
+    ) {
       row.overHealthCpuMs = Math.round((row.cpuMsPerRequest - baseline.cpuMsPerRequest) * 100) / 100
+    }
+  }
+  // The edge budget: a worker's latency over what its one delayed round trip takes alone.
+  const alone = result.rows.find((row) => row.workload === 'database round trip')
+  if (alone) {
+    for (const row of result.rows) {
+      if (
+        row.runtime !== 'workerd' ||
+        row.delayMs !== alone.delayMs ||
+        row.connections !== 1 ||
+        row.workload === 'health'
+      )
+        continue
+      console.log(
+        `workerd, +${row.delayMs} ms: ${row.workload} p50 +${row.p50Ms - alone.p50Ms} ms, p99 +${row.p99Ms - alone.p99Ms} ms over the round trip alone (${alone.p50Ms} / ${alone.p99Ms} ms)`,
+      )
     }
   }
   console.log(
@@ -352,7 +387,7 @@ export function reportWorker(result: Awaited<ReturnType<typeof workerBench>>) {
   console.log('|---|---|---|---|---|---|---|---|---|---|---|')
   for (const row of result.rows) {
     console.log(
-      `| ${row.runtime} | ${row.workload} | ${row.delayMs} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.roundTripsPerRequest} | ${row.cpuMsPerRequest} | ${row.overHealthCpuMs ?? '–'} |`,
+      `| ${row.runtime} | ${row.workload} | ${row.delayMs} | ${row.connections} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.roundTripsPerRequest} | ${row.cpuMsPerRequest ?? '–'} | ${row.overHealthCpuMs ?? '–'} |`,
     )
   }
   writeFileSync(
